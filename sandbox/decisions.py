@@ -1,0 +1,160 @@
+"""The learner's decisions: a catalogue of every MLOps decision, its choices and default.
+
+A plan file (``scenarios/<id>/plans/*.yaml``) maps decision ids to choices.
+Every decision has a documented default (the "nothing was decided" path), so a
+plan need only name what it changes. Unknown ids and invalid choices are errors.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+@dataclass(frozen=True)
+class Decision:
+    id: str
+    phase: str
+    question: str
+    default: Any
+    choices: tuple[str, ...] = ()  # for one-of decisions
+    kind: str = "choice"  # choice | bool | number | subset
+    low: float = 0.0
+    high: float = 1.0
+    help: str = ""
+
+
+SIGNALS = ("data_drift", "prediction_drift", "performance", "fairness", "system_health")
+RESPONSES = ("rollback", "retrain_now", "manual_processing", "pause_automation", "communicate", "ignore")
+
+CATALOGUE: tuple[Decision, ...] = (
+    # problem definition
+    Decision("problem.success_metric", "problem", "Which metric defines success?", "accuracy",
+             ("accuracy", "balanced_accuracy", "recall", "precision", "f1", "mae", "rmse"),
+             help="Used by the promotion gate and to compare challenger models."),
+    Decision("problem.oversight", "problem", "How do humans oversee the model's decisions?", "automated",
+             ("automated", "review_adverse", "review_all"),
+             help="review_adverse: a caseworker confirms every adverse decision; review_all: every case."),
+    Decision("problem.impact_assessment", "problem", "Carry out an algorithmic impact assessment?", False,
+             kind="bool"),
+    # data management
+    Decision("data.sources", "data", "Which data sources (silos) are integrated?", ("primary",),
+             kind="subset", help="'primary' means the scenario's primary source; list source ids to add more."),
+    Decision("data.cleaning", "data", "How are the data cleaned?", "none", ("none", "basic", "full"),
+             help="basic: remove duplicates, drop incomplete rows; full: also impute and decode legacy codes."),
+    Decision("data.versioning", "data", "Version data sets and model artefacts?", False, kind="bool"),
+    Decision("data.lineage", "data", "Record data lineage from source to decision?", False, kind="bool"),
+    Decision("data.validation_gate", "data", "Validate each incoming batch before scoring?", "none",
+             ("none", "schema", "schema_and_ranges")),
+    Decision("data.minimisation", "data", "Keep protected attributes out of the model's inputs?", False,
+             kind="bool"),
+    # model development
+    Decision("model.algorithm", "development", "Which algorithm?", "logistic_regression",
+             ("logistic_regression", "decision_tree", "random_forest", "gradient_boosting", "linear_regression")),
+    Decision("model.class_weight", "development", "Weight classes?", "none", ("none", "balanced")),
+    Decision("model.bias_mitigation", "development", "Bias mitigation?", "none",
+             ("none", "reweighing", "correlation_remover")),
+    Decision("model.experiment_tracking", "development", "Track experiments?", False, kind="bool"),
+    Decision("model.training_pipeline", "development", "Is training an automated pipeline?", "manual",
+             ("manual", "automated")),
+    # evaluation
+    Decision("evaluation.method", "evaluation", "How is performance estimated?", "holdout",
+             ("holdout", "cross_validation")),
+    Decision("evaluation.fairness_audit", "evaluation", "Audit per-group metrics before release?", False,
+             kind="bool"),
+    Decision("evaluation.robustness_tests", "evaluation", "Test robustness under perturbation?", False,
+             kind="bool"),
+    Decision("evaluation.promotion_gate", "evaluation", "What must a model pass to go live?", "none",
+             ("none", "performance", "performance_and_fairness")),
+    Decision("evaluation.model_card", "evaluation", "Write a model card?", False, kind="bool"),
+    # deployment
+    Decision("deployment.strategy", "deployment", "How are new models released?", "big_bang",
+             ("big_bang", "shadow", "canary", "ab_test")),
+    Decision("deployment.canary_share", "deployment", "Share of traffic a canary serves", 0.1, kind="number",
+             low=0.01, high=0.5),
+    Decision("deployment.infrastructure", "deployment", "How is the model served?", "manual_server",
+             ("manual_server", "containerised", "orchestrated")),
+    Decision("deployment.automated_rollback", "deployment", "Roll back automatically on a failed check?",
+             False, kind="bool"),
+    Decision("deployment.release_approval", "deployment", "Require a named approver for each release?",
+             False, kind="bool"),
+    # monitoring
+    Decision("monitoring.signals", "monitoring", "Which signals are monitored?", (), kind="subset",
+             choices=SIGNALS),
+    Decision("monitoring.cadence", "monitoring", "How often are checks run?", "monthly",
+             ("daily", "weekly", "monthly")),
+    Decision("monitoring.drift_threshold", "monitoring", "Column drift threshold (Wasserstein/JS)", 0.1,
+             kind="number", low=0.01, high=1.0),
+    Decision("monitoring.drift_share", "monitoring", "Share of drifted columns that means dataset drift", 0.5,
+             kind="number", low=0.05, high=1.0),
+    Decision("monitoring.performance_tolerance", "monitoring", "Alert when the metric drops by more than",
+             0.05, kind="number", low=0.0, high=0.5),
+    Decision("monitoring.alert_to", "monitoring", "Who receives alerts?", "dashboard",
+             ("dashboard", "team_inbox", "on_call"),
+             help="dashboard: nobody is notified; team_inbox: read within days; on_call: acted on the same day."),
+    # retraining
+    Decision("retraining.mode", "retraining", "When is the model retrained?", "none",
+             ("none", "scheduled", "triggered")),
+    Decision("retraining.interval_days", "retraining", "Days between scheduled retrains", 90, kind="number",
+             low=7, high=365),
+    Decision("retraining.data_window_days", "retraining", "Days of recent labelled cases to train on", 180,
+             kind="number", low=30, high=1095),
+    Decision("retraining.champion_challenger", "retraining", "Promote a retrained model only if it beats"
+             " the current one?", False, kind="bool"),
+    Decision("retraining.human_signoff", "retraining", "Require human sign-off before a retrained model"
+             " goes live?", False, kind="bool"),
+    # feedback loop
+    Decision("feedback.overrides_as_labels", "feedback", "Feed caseworker decisions back as labels?", False,
+             kind="bool"),
+    Decision("feedback.appeals_channel", "feedback", "Offer a clear appeals and complaints channel?", False,
+             kind="bool"),
+    Decision("feedback.post_incident_review", "feedback", "Hold a post-incident review after each incident?",
+             False, kind="bool"),
+    # governance
+    Decision("governance.audit_trail", "governance", "Keep an audit trail of decisions and changes?", False,
+             kind="bool"),
+    Decision("governance.documentation", "governance", "What documentation is kept?", "none",
+             ("none", "model_card", "model_card_and_datasheet")),
+    Decision("governance.transparency_record", "governance", "Publish an algorithmic transparency record?",
+             False, kind="bool"),
+    Decision("governance.access_control", "governance", "Restrict access to data and models by role?", False,
+             kind="bool"),
+)
+BY_ID = {d.id: d for d in CATALOGUE}
+
+
+class PlanFile(BaseModel):
+    """What a plan file holds; choices are checked against the catalogue by ``check_choices``."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    description: str = ""
+    decisions: dict[str, Any] = {}
+    impact_answers: dict[str, str] = {}
+
+
+def check_choice(decision: Decision, value: Any, source_ids: list[str]) -> str | None:
+    """Return an error message if ``value`` is not a valid choice for ``decision``."""
+    if decision.kind == "bool":
+        return None if isinstance(value, bool) else "expected true or false"
+    if decision.kind == "number":
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return "expected a number"
+        if not decision.low <= value <= decision.high:
+            return f"must be between {decision.low:g} and {decision.high:g}"
+        return None
+    if decision.kind == "subset":
+        allowed = decision.choices or ("primary", *source_ids)
+        if not isinstance(value, list):
+            return f"expected a list drawn from: {', '.join(allowed)}"
+        bad = [v for v in value if v not in allowed]
+        return f"unknown choice(s) {', '.join(map(str, bad))}; allowed: {', '.join(allowed)}" if bad else None
+    if value not in decision.choices:
+        return f"invalid choice '{value}'; allowed: {', '.join(decision.choices)}"
+    return None
+
+
+def defaults() -> dict[str, Any]:
+    return {d.id: (list(d.default) if isinstance(d.default, tuple) else d.default) for d in CATALOGUE}

@@ -1,0 +1,196 @@
+"""Incidents and what the organisation does about them: detection, responses, releases.
+
+An incident starts when an event actually affects the service, is detected by
+whichever of the plan's safeguards sees it first (validation gate, a monitor,
+the orchestrator, or in the end complaints from the public), and recovers by
+a mechanism: a fix upstream, a restart, a rollback, or a retrained model.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from sandbox.engine.records import Alert, Incident
+from sandbox.engine.world import ALERT_DELAY_DAYS, World
+from sandbox.scenario import DRIFT_KINDS
+
+DATA_DRIFT_DETECTS = {"covariate_drift", "subgroup_drift", "seasonal_shift", "schema_change", "corrupted_batch"}
+SIGNAL_DETECTS = {
+    "data_drift": DATA_DRIFT_DETECTS,
+    "prediction_drift": {"bad_release", "schema_change", "covariate_drift", "corrupted_batch"},
+    "performance": {*(k.value for k in DRIFT_KINDS), "schema_change", "bad_release", "corrupted_batch",
+                    "label_stall"},
+    "fairness": {"subgroup_drift", "covariate_drift", "bad_release"},
+    "system_health": {"serving_crash", "legacy_outage"},
+}
+DECISION_HARMING = {*(k.value for k in DRIFT_KINDS), "schema_change", "bad_release", "corrupted_batch"}
+
+
+def open_incident(world: World, kind: str, title: str, event_id: str | None) -> Incident:
+    inc = Incident(f"INC-{len(world.incidents) + 1}", kind, title, event_id, world.now)
+    world.incidents.append(inc)
+    return inc
+
+
+def detect(world: World, kinds: set[str], by: str, at: float) -> list[Incident]:
+    """Mark matching undetected incidents as detected at ``at``; trigger their response."""
+    found = [i for i in world.incidents if i.kind in kinds and i.detected_day is None and i.open
+             and i.start_day <= world.now]
+    for inc in found:
+        inc.detected_day = max(at, inc.start_day)
+        inc.detected_by = by
+        world.log(by, "detected", f"{inc.id} {inc.title}")
+        on_detected(world, inc)
+    return found
+
+
+def raise_alert(world: World, alert: Alert) -> None:
+    world.alerts.append(alert)
+    world.log("monitoring", "alert", f"{alert.signal}: {alert.message}")
+    route = world.plan["monitoring.alert_to"]
+    if route == "dashboard":
+        seen = math.ceil((world.now + 1e-9) / 30.0) * 30.0  # somebody looks at the dashboard monthly
+    else:
+        seen = world.now + ALERT_DELAY_DAYS[route]
+    world.env.process(_act_on_alert(world, alert, seen - world.now))
+
+
+def _act_on_alert(world: World, alert: Alert, delay: float):
+    if delay > 0:
+        yield world.env.timeout(delay)
+    detect(world, SIGNAL_DETECTS[alert.signal], f"{alert.signal} alert", world.now)
+    if alert.signal in ("data_drift", "performance", "prediction_drift") and \
+            world.plan["retraining.mode"] == "triggered":
+        start_retraining(world, f"{alert.signal} alert")
+
+
+def on_detected(world: World, inc: Incident) -> None:
+    """Mechanical follow-up that happens whatever the response, then the response itself."""
+    ops = world.sc.operations
+    if inc.kind == "schema_change":
+        fix_day = math.ceil(world.now + ops.schema_fix_days)
+        world.stream.fixes[inc.event_id] = fix_day
+        world.cache.invalidate_from(fix_day)
+        world.env.process(_recover_at(world, inc, float(fix_day)))
+    elif inc.kind == "serving_crash":
+        restart = ops.restart_days[world.plan["deployment.infrastructure"]]
+        world.service_down_until = world.now + restart
+        world.down_intervals[-1][1] = world.now + restart
+        world.env.process(_recover_at(world, inc, world.now + restart))
+    if world.interactive and inc.id not in world.responses:
+        world.pending.append(inc)
+        if not world.stop_event.triggered:
+            world.stop_event.succeed()
+        return
+    action = world.responses.get(inc.id) or default_response(world, inc)
+    apply_response(world, inc, action, "plan" if inc.id not in world.responses else "learner")
+
+
+def default_response(world: World, inc: Incident) -> str:
+    """What the plan implies a team would do when an incident is detected."""
+    if inc.kind == "bad_release":
+        return "rollback"
+    if inc.kind in {k.value for k in DRIFT_KINDS} and world.plan["retraining.mode"] == "triggered":
+        return "retrain_now"
+    if inc.kind in ("schema_change", "corrupted_batch", "legacy_outage") and \
+            world.plan["problem.oversight"] != "automated":
+        return "manual_processing"
+    return "ignore"
+
+
+def apply_response(world: World, inc: Incident, action: str, by: str) -> None:
+    inc.response, inc.response_by = action, by
+    world.log(by, "response", f"{inc.id}: {action}")
+    if action == "rollback":
+        rollback(world, inc)
+    elif action == "retrain_now":
+        start_retraining(world, f"response to {inc.id}")
+    elif action == "manual_processing":
+        world.manual_incidents.add(inc.id)
+    elif action == "pause_automation":
+        world.pause_incidents.add(inc.id)
+    elif action == "communicate":
+        inc.notes.append("the agency told affected people what happened and how to appeal")
+
+
+def recover(world: World, inc: Incident, at: float | None = None) -> None:
+    if not inc.open:
+        return
+    inc.recovered_day = world.now if at is None else at
+    if inc.detected_day is None:
+        inc.detected_day, inc.detected_by = inc.recovered_day, "recovered before anyone noticed"
+    world.manual_incidents.discard(inc.id)
+    world.pause_incidents.discard(inc.id)
+    world.log("operations", "recovered", f"{inc.id} {inc.title}")
+
+
+def _recover_at(world: World, inc: Incident, when: float):
+    yield world.env.timeout(max(0.0, when - world.now))
+    recover(world, inc)
+
+
+def rollback(world: World, inc: Incident) -> None:
+    if world.candidate is not None:
+        world.log("operations", "rollback", f"candidate v{world.candidate[0].version} withdrawn")
+        world.candidate = None
+        if inc.kind == "bad_release":
+            recover(world, inc)
+        return
+    previous = [m for m in world.models if m is not world.champion and m.defect is None
+                and m.version < (world.champion.version if world.champion else 0)]
+    if not world.plan["data.versioning"] or not previous:
+        inc.notes.append("rollback impossible: no versioned model and data to return to")
+        world.log("operations", "rollback failed", "no versioned artefact")
+        return
+    world.champion = previous[-1]
+    world.log("operations", "rollback", f"back to v{world.champion.version}")
+    for other in world.incidents:
+        if other.open and other.kind == "bad_release":
+            recover(world, other)
+
+
+def start_retraining(world: World, reason: str) -> None:
+    from sandbox.engine.processes import retraining
+
+    if world.retraining or world.now - world.last_retrain_day < 14:
+        return
+    world.retraining = True
+    world.env.process(retraining(world.env, world, reason))
+
+
+def go_live(world: World, model) -> None:
+    """Make ``model`` the champion; drift and release incidents it fixes recover."""
+    world.champion = model
+    world.candidate = None
+    world.baseline_metric = model.evaluation.get("baseline")
+    world.log("operations", "release", f"v{model.version} serves all traffic")
+    for inc in world.incidents:
+        if not inc.open:
+            continue
+        if inc.kind == "bad_release" and model.defect is None:
+            recover(world, inc)
+        elif inc.kind in {k.value for k in DRIFT_KINDS} and inc.detected_day is not None \
+                and model.trained_day >= inc.detected_day and model.defect is None:
+            recover(world, inc)
+
+
+def track_excess_harm(world: World, d: int, expected_error: float) -> None:
+    """Undetected harm builds up complaints; past a threshold the public tells the agency."""
+    log = world.logs.get(d)
+    if log is None or not log.automated.any():
+        return
+    harms = world.harms(log.y[log.automated], log.decision[log.automated])
+    excess = max(0.0, sum(harms) - expected_error * log.automated.sum())
+    active = [i for i in world.incidents if i.open and i.kind in DECISION_HARMING and i.start_day <= world.now]
+    for inc in active:
+        inc.excess_harms += excess / len(active)
+        inc.harms += int(round(sum(harms) / len(active)))
+        if inc.detected_day is None and inc.excess_harms >= world.sc.operations.complaint_threshold_cases:
+            detect(world, {inc.kind}, "complaints from the public", world.now)
+
+
+def selection_rates(decision: np.ndarray) -> float:
+    ok = ~np.isnan(decision)
+    return float(decision[ok].mean()) if ok.any() else 0.0

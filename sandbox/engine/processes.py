@@ -1,0 +1,216 @@
+"""SimPy processes: the things that happen in the simulated service, each a generator.
+
+Time is in days. Within a day: events strike at +0.25, the day's batch is
+scored and routed at +0.5, monitors run at +0.75, the day is recorded at +0.999.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sandbox.data.stream import rng_for
+from sandbox.engine import monitors
+from sandbox.engine.operations import (
+    detect,
+    go_live,
+    open_incident,
+    raise_alert,
+    recover,
+    start_retraining,
+    track_excess_harm,
+)
+from sandbox.engine.records import Alert
+from sandbox.engine.timeline import record_day
+from sandbox.engine.training import champion_on, labelled_window, train_version
+from sandbox.engine.world import BATCH_TIME, EVENT_TIME, MONITOR_TIME, STREAM_RETRAIN
+from sandbox.scenario import DRIFT_KINDS, GOVERNANCE_KINDS
+
+CLOSE_TIME = 0.999
+CANARY_DAYS, SHADOW_DAYS, AB_DAYS, APPROVAL_DAYS, SIGNOFF_DAYS = 7, 7, 14, 2, 2
+CANARY_MAX_RATE_GAP = 0.1
+
+
+def daily_service(env, world):
+    """Each day: the batch arrives and is handled; at the end of the day it is recorded."""
+    for d in range(world.horizon):
+        yield env.timeout(d + BATCH_TIME - env.now)
+        world.process_batch(d)
+        yield env.timeout(d + CLOSE_TIME - env.now)
+        track_excess_harm(world, d, world.expected_error)
+        record_day(world, d)
+
+
+def review(env, world, log, rows: np.ndarray, correct: np.ndarray):
+    """A tray of cases waits for a caseworker, who decides them one after another."""
+    with world.caseworkers.request() as req:
+        yield req
+        yield env.timeout(len(rows) / world.sc.operations.cases_per_caseworker_per_day)
+        world.complete_review(log, rows, correct)
+
+
+def monitoring(env, world):
+    """The plan's monitors at their cadence; system health is watched daily if chosen."""
+    cadence = monitors.CADENCE[world.plan["monitoring.cadence"]]
+    signals = set(world.plan["monitoring.signals"])
+    for d in range(world.horizon):
+        yield env.timeout(d + MONITOR_TIME - env.now)
+        if "system_health" in signals:
+            for problem in monitors.health_problems(world, d):
+                raise_alert(world, Alert(env.now, "system_health", problem))
+        if (d + 1) % cadence == 0:
+            for alert in monitors.run_checks(world, d):
+                raise_alert(world, alert)
+
+
+def event(env, world, ev):
+    """An injected event strikes on its day; its effect on the service depends on the plan."""
+    yield env.timeout(max(0.0, ev.day + EVENT_TIME - env.now))
+    kind = ev.kind.value
+    world.log("world", "event", f"{ev.id} {ev.spec.label}")
+    if ev.kind in GOVERNANCE_KINDS:
+        from sandbox.engine.governance import handle
+
+        handle(world, ev)
+    elif kind == "serving_crash":
+        yield from _crash(env, world, ev)
+    elif kind == "bad_release":
+        _bad_release(env, world, ev)
+    elif kind == "legacy_outage":
+        if _source_used(world, ev.spec.source):
+            inc = open_incident(world, kind, ev.spec.label, ev.id)
+            env.process(_end_after(env, world, inc, ev.duration_days))
+    elif kind == "label_stall":
+        inc = open_incident(world, kind, ev.spec.label, ev.id)
+        env.process(_end_after(env, world, inc, ev.duration_days))
+    elif kind == "corrupted_batch":
+        inc = open_incident(world, kind, ev.spec.label, ev.id)
+        env.process(_end_after(env, world, inc, 1.0))
+    elif ev.kind in DRIFT_KINDS or kind == "schema_change":
+        if kind == "schema_change" and ev.spec.feature not in world.champion_columns():
+            return
+        open_incident(world, kind, ev.spec.label, ev.id)
+
+
+def _crash(env, world, ev):
+    world.service_down_until = float("inf")
+    world.down_intervals.append([env.now, float("inf")])
+    inc = open_incident(world, "serving_crash", ev.spec.label, ev.id)
+    if world.plan["deployment.infrastructure"] == "orchestrated":
+        detect(world, {"serving_crash"}, "orchestrator liveness probe", env.now)
+        return
+    yield env.timeout(1.0)  # staff notice by the next day that nothing is being decided
+    if inc.detected_day is None:
+        detect(world, {"serving_crash"}, "caseworkers noticed no automated decisions", env.now)
+
+
+def _bad_release(env, world, ev):
+    if world.champion is None:
+        return
+    import copy
+
+    bad = copy.copy(world.champion)
+    bad.version = len(world.models) + 1
+    bad.defect = ev.spec.feature or (world.champion.numeric[0] if world.champion.numeric else None)
+    bad.trained_day = world.champion.trained_day
+    world.models.append(bad)
+    open_incident(world, "bad_release", ev.spec.label, ev.id)
+    env.process(release(env, world, bad))
+
+
+def _end_after(env, world, inc, days: float):
+    yield env.timeout(days)
+    recover(world, inc)
+
+
+def _source_used(world, source: str) -> bool:
+    if world.sc.data.synthetic is None:
+        return True
+    cols = {f.name for f in world.sc.data.synthetic.features if f.source == source}
+    return bool(cols & set(world.champion_columns()))
+
+
+def release(env, world, model):
+    """Put a model into service by the plan's deployment strategy."""
+    plan = world.plan
+    if plan["deployment.release_approval"]:
+        yield env.timeout(APPROVAL_DAYS)
+    strategy = plan["deployment.strategy"]
+    if strategy == "big_bang" or world.champion is None:
+        go_live(world, model)
+        return
+    mode, share, days = {"canary": ("canary", plan["deployment.canary_share"], CANARY_DAYS),
+                         "shadow": ("shadow", 0.0, SHADOW_DAYS), "ab_test": ("ab_test", 0.5, AB_DAYS)}[strategy]
+    world.candidate = (model, mode, share)
+    world.log("operations", "release", f"v{model.version} as {mode} ({share:.0%} of traffic)")
+    for _ in range(days):
+        yield env.timeout(1.0)
+        if world.candidate is None or world.candidate[0] is not model:
+            return  # withdrawn meanwhile
+        if (plan["deployment.automated_rollback"] or mode == "shadow") and _candidate_differs(world, model):
+            world.log("release check", "rollback", f"v{model.version} behaves unlike v{world.champion.version}")
+            world.candidate = None
+            for inc in detect(world, {"bad_release"}, f"{mode} comparison", env.now):
+                recover(world, inc)
+            return
+    go_live(world, model)
+
+
+def _candidate_differs(world, model) -> bool:
+    """Compare the candidate's and champion's adverse-decision rates on yesterday's cases."""
+    d = int(world.now) - 1
+    if d < 0 or world.champion is None or world.sc.task.type == "regression":
+        return False
+    champ, c_ok = world.cache.scores(world.champion, d)
+    cand, k_ok = world.cache.scores(model, d)
+    both = c_ok & k_ok
+    if not both.any():
+        return True
+    threshold = world.knobs["decision_threshold"]
+    gap = abs(float((champ[both] >= threshold).mean()) - float((cand[both] >= threshold).mean()))
+    return gap > CANARY_MAX_RATE_GAP
+
+
+def retraining(env, world, reason: str):
+    """Retrain on recent labelled cases; takes time; may fail; may be held back by its gates."""
+    plan, ops = world.plan, world.sc.operations
+    pipeline = plan["model.training_pipeline"]
+    world.retrain_count += 1
+    attempt = world.retrain_count
+    world.log("operations", "retraining started", reason)
+    yield env.timeout(ops.retraining_days[pipeline])
+    world.add_cost(world.sc.operations.costs.retraining_run)
+    world.last_retrain_day = env.now
+    if rng_for(world.seed, STREAM_RETRAIN, attempt).random() < ops.retraining_failure_rate[pipeline]:
+        world.retraining = False
+        world.log("operations", "retraining failed", f"attempt {attempt} ({pipeline} pipeline)")
+        return
+    df = labelled_window(world, env.now)
+    model, record = train_version(world, df, int(env.now), len(world.models) + 1)
+    world.models.append(model)
+    record["reason"] = reason
+    champion_metric = champion_on(world, model.evaluation["test"]) if plan["retraining.champion_challenger"] else None
+    record["champion_metric"] = champion_metric
+    world.evaluations.append(record)
+    world.retraining = False
+    if not record["gate"]["go"]:
+        world.log("promotion gate", "no-go", f"v{model.version}: {'; '.join(record['gate']['reasons'])}")
+        return
+    if champion_metric is not None and _worse(world, model.evaluation["baseline"], champion_metric):
+        world.log("champion-challenger", "kept champion", f"v{model.version} did not beat the current model")
+        return
+    if plan["retraining.human_signoff"]:
+        yield env.timeout(SIGNOFF_DAYS)
+    yield from release(env, world, model)
+
+
+def _worse(world, challenger: float, champion: float) -> bool:
+    return challenger > champion if world.sc.task.type == "regression" else challenger < champion
+
+
+def scheduled_retraining(env, world):
+    interval = world.plan["retraining.interval_days"]
+    t = interval
+    while t < world.horizon:
+        yield env.timeout(t + 0.1 - env.now)
+        start_retraining(world, "scheduled retrain")
+        t += interval

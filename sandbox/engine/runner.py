@@ -1,0 +1,177 @@
+"""Drive a simulation: run to the end, or step through it, respond and inject.
+
+Step-mode state is event-sourced: a snapshot is the run's inputs plus the log
+of what the learner did (advance, respond, inject). Restoring replays that log,
+which reproduces the same state exactly because every run is deterministic.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from sandbox.data.stream import concrete
+from sandbox.decisions import RESPONSES
+from sandbox.engine import processes
+from sandbox.engine.monitors import make_reference
+from sandbox.engine.operations import apply_response, default_response, go_live
+from sandbox.engine.result import build_result, kpis
+from sandbox.engine.training import train_version
+from sandbox.engine.world import World
+from sandbox.loader import LoadedScenario, Plan, plan_from_dict
+from sandbox.ml.train import predict_scores
+from sandbox.scenario import EventSpec
+
+SNAPSHOT_VERSION = 1
+
+
+class SimulationError(ValueError):
+    """A request the simulation cannot carry out (bad response, unknown incident...)."""
+
+
+class Simulation:
+    def __init__(self, loaded: LoadedScenario, plan: Plan, seed: int = 1, difficulty: str = "standard"):
+        if difficulty not in loaded.scenario.difficulty:
+            raise SimulationError(f"scenario '{loaded.id}' has no difficulty '{difficulty}'"
+                                  f" (choose from {', '.join(loaded.scenario.difficulty)})")
+        self.loaded, self.plan, self.seed, self.difficulty = loaded, plan, int(seed), difficulty
+        self.world = World(loaded.scenario, loaded.folder, plan, self.seed, difficulty)
+        self._ops: list[dict[str, Any]] = []
+        self._injected = 0
+        self._setup()
+
+    # ------------------------------------------------------------------ setup
+
+    def _setup(self) -> None:
+        w = self.world
+        w.history = w.stream.history()
+        model, record = train_version(w, w.history, 0, 1)
+        w.models.append(model)
+        w.evaluations.append(record)
+        test = model.evaluation["test"]
+        scores, ok = predict_scores(model, test.X, w.sc.task.type)
+        w.reference_scores = scores[ok]
+        w.expected_error = self._expected_error(record)
+        make_reference(w, model, w.history)
+        if record["gate"]["go"]:
+            go_live(w, model)
+        else:
+            w.log("promotion gate", "no-go", f"v1: {'; '.join(record['gate']['reasons'])}; cases go to caseworkers")
+        env = w.env
+        env.process(processes.daily_service(env, w))
+        env.process(processes.monitoring(env, w))
+        for ev in w.events:
+            env.process(processes.event(env, w, ev))
+        if self.plan["retraining.mode"] == "scheduled":
+            env.process(processes.scheduled_retraining(env, w))
+
+    def _expected_error(self, record: dict) -> float:
+        if self.world.sc.task.type == "regression":
+            return 0.1
+        return 1.0 - record["metrics"]["accuracy"]
+
+    # ------------------------------------------------------------------ batch
+
+    def run(self, responses: dict[str, str] | None = None) -> dict:
+        """Run to the end. ``responses`` answers incidents by id; others get the plan's default."""
+        w = self.world
+        w.interactive = False
+        w.responses.update(responses or {})
+        if w.now < w.horizon:
+            w.env.run(until=w.horizon)
+        return self.result()
+
+    # ------------------------------------------------------------------ step mode
+
+    @property
+    def day(self) -> float:
+        return self.world.now
+
+    @property
+    def finished(self) -> bool:
+        return self.world.now >= self.world.horizon
+
+    def advance(self, days: float) -> dict:
+        """Advance up to ``days`` simulated days; stop early when an incident needs a response."""
+        if days <= 0:
+            raise SimulationError("advance by a positive number of days")
+        self._ops.append({"op": "advance", "days": days})
+        self._answer_pending_with_defaults()
+        self._run_until(min(self.world.now + days, self.world.horizon))
+        return self.state()
+
+    def _run_until(self, target: float) -> None:
+        w = self.world
+        w.interactive = True
+        while w.now < target and not w.pending:
+            w.stop_event = w.env.event()
+            w.env.run(until=w.env.any_of([w.env.timeout(target - w.now), w.stop_event]))
+
+    def _answer_pending_with_defaults(self) -> None:
+        w = self.world
+        for inc in list(w.pending):
+            self._respond(inc.id, default_response(w, inc), by="plan")
+
+    def respond(self, incident_id: str, action: str) -> dict:
+        self._ops.append({"op": "respond", "incident": incident_id, "action": action})
+        self._respond(incident_id, action, by="learner")
+        return self.state()
+
+    def _respond(self, incident_id: str, action: str, by: str) -> None:
+        w = self.world
+        if action not in RESPONSES:
+            raise SimulationError(f"unknown response '{action}' (choose from {', '.join(RESPONSES)})")
+        match = [i for i in w.pending if i.id == incident_id]
+        if not match:
+            raise SimulationError(f"no incident '{incident_id}' is waiting for a response")
+        w.pending.remove(match[0])
+        w.responses[incident_id] = action
+        apply_response(w, match[0], action, by)
+
+    def inject(self, kind: str, **params: Any) -> str:
+        """Inject an event at the current day (a facilitator's live incident)."""
+        w = self.world
+        day = int(math.ceil(w.now - 1e-9))
+        if day >= w.horizon:
+            raise SimulationError("the simulation has ended; nothing can be injected")
+        spec = EventSpec(kind=kind, day=day, **params)
+        self._ops.append({"op": "inject", "kind": kind, "params": params})
+        self._injected += 1
+        ev = concrete(f"I{self._injected}", spec, day, 1.0)
+        w.events.append(ev)
+        w.cache.invalidate_from(day)
+        w.env.process(processes.event(w.env, w, ev))
+        return ev.id
+
+    # ------------------------------------------------------------------ snapshots
+
+    def snapshot(self) -> dict:
+        return {"version": SNAPSHOT_VERSION, "scenario": self.loaded.id, "seed": self.seed,
+                "difficulty": self.difficulty, "plan": self.plan.to_dict(), "log": list(self._ops)}
+
+    @classmethod
+    def restore(cls, loaded: LoadedScenario, snap: dict) -> Simulation:
+        if snap.get("version") != SNAPSHOT_VERSION or snap.get("scenario") != loaded.id:
+            raise SimulationError("this snapshot belongs to another scenario or version")
+        plan = plan_from_dict(snap["plan"], loaded.scenario, source="<snapshot>")
+        sim = cls(loaded, plan, snap["seed"], snap["difficulty"])
+        for op in snap["log"]:
+            if op["op"] == "advance":
+                sim.advance(op["days"])
+            elif op["op"] == "respond":
+                sim.respond(op["incident"], op["action"])
+            elif op["op"] == "inject":
+                sim.inject(op["kind"], **op["params"])
+        return sim
+
+    # ------------------------------------------------------------------ views
+
+    def state(self) -> dict:
+        w = self.world
+        return {"day": round(w.now, 4), "finished": self.finished,
+                "pending": [{"id": i.id, "kind": i.kind, "title": i.title, "detected_day": i.detected_day,
+                             "detected_by": i.detected_by, "responses": list(RESPONSES)} for i in w.pending],
+                "timeline": list(w.timeline), "kpis": kpis(w)}
+
+    def result(self) -> dict:
+        return build_result(self)

@@ -1,0 +1,69 @@
+"""Training and evaluating model versions inside a run (the first one and every retrain)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from sandbox.data.stream import DAY, TARGET
+from sandbox.ml.evaluate import evaluate, promotion_gate, split_holdout, task_metrics
+from sandbox.ml.train import ModelVersion, predict_scores, prepare_training, train_model
+
+MAX_TRAINING_CASES_FACTOR = 1.0  # retrains use at most as many cases as the original history
+
+
+def train_version(world, df: pd.DataFrame, day: int, version: int) -> tuple[ModelVersion, dict]:
+    """Clean, split, train and evaluate; returns the model and its evaluation record (with the gate)."""
+    seed = world.seed * 1000 + version
+    train_df, test_df = split_holdout(df, seed)
+    train = prepare_training(train_df, world.sc, world.plan)
+    test = prepare_training(test_df, world.sc, world.plan)
+    model = train_model(train, world.sc, world.plan, version, day, seed)
+    ev = evaluate(model, test, world.sc, world.plan, train, seed)
+    gate = promotion_gate(ev, world.sc, world.plan)
+    record = {"version": version, "day": day, "training_rows": len(train.X), "test_rows": len(test.X),
+              "rows_in": train.rows_in + test.rows_in,
+              "rows_dropped_missing": train.rows_dropped_missing + test.rows_dropped_missing,
+              "rows_dropped_duplicates": train.rows_dropped_duplicates + test.rows_dropped_duplicates,
+              **ev.to_dict(), "gate": gate}
+    key = "mae" if world.sc.task.type == "regression" else "accuracy"
+    model.evaluation = {"baseline": ev.metrics[key], "test": test}
+    return model, record
+
+
+def champion_on(world, test) -> float | None:
+    """The current champion's metric on a challenger's test set (champion–challenger comparison)."""
+    if world.champion is None:
+        return None
+    scores, ok = predict_scores(world.champion, test.X, world.sc.task.type)
+    if not ok.any():
+        return None
+    from sandbox.ml.evaluate import decide
+
+    pred = decide(scores[ok], world.sc)
+    key = "mae" if world.sc.task.type == "regression" else "accuracy"
+    return task_metrics(test.y[ok], pred, scores[ok], world.sc.task.type)[key]
+
+
+def labelled_window(world, now: float) -> pd.DataFrame:
+    """Cases whose labels are known by ``now`` within the plan's data window, most recent first-capped."""
+    window = world.plan["retraining.data_window_days"]
+    frames = []
+    for d, log in world.logs.items():
+        if d < now - window:
+            continue
+        known = log.label_day <= now
+        if not known.any():
+            continue
+        part = {c: v[known] for c, v in log.cols.items()}
+        labels = np.where(log.label_day[known] < d + world.sc.timeline.label_delay_days,
+                          log.final[known], log.y[known])  # caseworker decisions fed back early
+        part[TARGET] = np.where(np.isnan(labels), log.y[known], labels).astype(log.y.dtype)
+        frames.append(pd.DataFrame(part))
+    history = world.history
+    hist = history[history[DAY] >= now - window]
+    df = pd.concat([hist, *frames], ignore_index=True) if frames else hist
+    cap = int(world.sc.data.synthetic.history_cases if world.sc.data.synthetic else len(history))
+    if len(df) > cap:
+        df = df.sort_values(DAY, kind="stable").iloc[-cap:]
+    return df.reset_index(drop=True)

@@ -1,0 +1,234 @@
+"""The simulated service: its state and what happens to one day's cases.
+
+The World holds everything a run changes (models in service, queues, incidents,
+records); the SimPy processes in ``processes`` drive it through time. Each day's
+batch is validated, scored by the model(s) in service, routed to automated
+decisions or to caseworkers according to the plan, and its harms are counted
+against the true labels.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import simpy
+
+from sandbox.data.stream import CASE, DAY, TARGET, ConcreteEvent, expand_events, make_stream, rng_for
+from sandbox.engine.cache import DayCache
+from sandbox.engine.records import AuditEntry, Incident
+from sandbox.ml.train import ModelVersion
+from sandbox.scenario import Knob, Scenario
+
+STREAM_CASEWORK, STREAM_RETRAIN, STREAM_ROUTING = 11, 12, 13
+ALERT_DELAY_DAYS = {"on_call": 0.0, "team_inbox": 2.0}
+BATCH_TIME, MONITOR_TIME, EVENT_TIME = 0.5, 0.75, 0.25
+
+
+@dataclass
+class DayLog:
+    """What happened to one day's cases (arrays are per case, in arrival order)."""
+
+    day: int
+    cols: dict[str, np.ndarray]
+    y: np.ndarray
+    group: np.ndarray
+    scores: np.ndarray  # NaN where not scored
+    decision: np.ndarray  # model decision (classification: 1 adverse); NaN where not scored
+    automated: np.ndarray
+    final: np.ndarray  # final decision once made (NaN while waiting)
+    label_day: np.ndarray  # when the true label becomes known
+    version: np.ndarray  # model version that scored the case (0 = none)
+    counts: dict = field(default_factory=dict)
+
+
+class World:
+    def __init__(self, scenario: Scenario, folder, plan, seed: int, difficulty: str):
+        self.sc, self.plan, self.seed, self.difficulty = scenario, plan, seed, difficulty
+        self.knobs = self._knobs()
+        intensity = scenario.difficulty[difficulty].intensity
+        self.intensity = intensity
+        self.events: list[ConcreteEvent] = expand_events(scenario.events_for(difficulty), scenario.timeline.days,
+                                                         intensity, seed)
+        self.stream = make_stream(scenario, seed, self.events, folder)
+        self.horizon = scenario.timeline.days
+        self.cache = DayCache(self.stream, self.horizon, scenario.task.type)
+        self.env = simpy.Environment()
+        self.caseworkers = simpy.Resource(self.env, capacity=int(self.knobs[Knob.caseworkers]))
+        self.logs: dict[int, DayLog] = {}
+        self.models: list[ModelVersion] = []
+        self.champion: ModelVersion | None = None
+        self.candidate: tuple[ModelVersion, str, float] | None = None  # model, mode, traffic share
+        self.incidents: list[Incident] = []
+        self.alerts: list = []
+        self.audit: list[AuditEntry] = []
+        self.timeline: list[dict] = []
+        self.governance: list[dict] = []
+        self.pending: list[Incident] = []
+        self.responses: dict[str, str] = {}
+        self.interactive = False
+        self.stop_event = self.env.event()
+        self.service_down_until = -1.0
+        self.down_intervals: list[list[float]] = []
+        self.manual_incidents: set[str] = set()
+        self.pause_incidents: set[str] = set()
+        self.queued = 0
+        self.waits: dict[int, list] = {}  # day -> [total wait, cases decided by caseworkers]
+        self.harm_days: dict[int, list[int]] = {}  # day -> [wrongful adverse, missed]
+        self.day_costs: dict[int, float] = {}
+        self.retraining = False
+        self.retrain_count = 0
+        self.last_retrain_day = -1e9
+        self.reference = None
+        self.baseline_metric = None
+        self.monitor_state: dict = {"last_check": 0}
+        self.evaluations: list[dict] = []
+        self.history = None
+        self.expected_error = 0.0
+        self.reference_scores = None
+        self.gate_ref: dict = {}
+
+    # ------------------------------------------------------------------ setup
+
+    def _knobs(self) -> dict[Knob, float]:
+        ops = self.sc.operations
+        knobs = {Knob.caseworkers: ops.caseworkers, Knob.decision_threshold: self.sc.task.decision_threshold,
+                 Knob.review_tray_size: ops.review_tray_size, Knob.caseworker_accuracy: ops.caseworker_accuracy}
+        for key, decision in self.sc.decisions.items():
+            knobs.update(decision.choices[self.plan[key]].sets)
+        return knobs
+
+    def champion_columns(self) -> list[str]:
+        model = self.champion or (self.models[0] if self.models else None)
+        return model.columns if model else []
+
+    @property
+    def now(self) -> float:
+        return float(self.env.now)
+
+    def log(self, actor: str, action: str, detail: str) -> None:
+        """Audit entries are kept only when the plan keeps an audit trail (they are the trail)."""
+        if self.plan["governance.audit_trail"]:
+            self.audit.append(AuditEntry(self.now, actor, action, detail))
+
+    def add_cost(self, amount: float, day: int | None = None) -> None:
+        d = int(self.now) if day is None else day
+        self.day_costs[d] = self.day_costs.get(d, 0.0) + amount
+
+    # ------------------------------------------------------------------ one day's batch
+
+    def process_batch(self, d: int) -> DayLog:
+        cols = self.cache.day(d)
+        n = len(cols[CASE])
+        rng = rng_for(self.seed, STREAM_CASEWORK, d)
+        correct = rng.random(n) < self.knobs[Knob.caseworker_accuracy]
+        scores = np.full(n, np.nan)
+        version = np.zeros(n, dtype=np.int32)
+        gate_ok = self.gate_passes(cols, d)
+        up = self.now >= self.service_down_until
+        if self.champion is not None and gate_ok and up and not self.manual_incidents:
+            scores, version = self._score(d, cols, n)
+        decision = self._decide(scores)
+        automated = ~np.isnan(scores)
+        if self.plan["problem.oversight"] == "review_all":
+            automated[:] = False
+        elif self.plan["problem.oversight"] == "review_adverse" or self.pause_incidents:
+            automated &= decision != 1
+        y = cols[TARGET]
+        final = np.where(automated, decision, np.nan)
+        log = DayLog(d, cols, y, cols[self.sc.policy.fairness.attribute], scores, decision, automated, final,
+                     self._label_days(d, n), version)
+        log.counts = {"cases": n, "automated": int(automated.sum()), "unscored": int(np.isnan(scores).sum()),
+                      "reviewed": int((~automated & ~np.isnan(scores)).sum()), "gate_ok": gate_ok, "up": up}
+        self.logs[d] = log
+        self._count_harms(d, self.harms(y[automated], decision[automated]))
+        self._queue_for_caseworkers(log, np.flatnonzero(~automated), correct)
+        return log
+
+    def _score(self, d: int, cols, n: int) -> tuple[np.ndarray, np.ndarray]:
+        scores, ok = self.cache.scores(self.champion, d)
+        scores = np.where(ok, scores, np.nan)
+        version = np.where(ok, self.champion.version, 0).astype(np.int32)
+        if self.candidate is not None and self.candidate[1] in ("canary", "ab_test"):
+            model, _, share = self.candidate
+            routed = rng_for(self.seed, STREAM_ROUTING, d).random(n) < share
+            c_scores, c_ok = self.cache.scores(model, d)
+            scores = np.where(routed, np.where(c_ok, c_scores, np.nan), scores)
+            version = np.where(routed, np.where(c_ok, model.version, 0), version).astype(np.int32)
+        return scores, version
+
+    def _decide(self, scores: np.ndarray) -> np.ndarray:
+        if self.sc.task.type == "regression":
+            return scores
+        out = np.full(len(scores), np.nan)
+        ok = ~np.isnan(scores)
+        out[ok] = (scores[ok] >= self.knobs[Knob.decision_threshold]).astype(float)
+        return out
+
+    def _label_days(self, d: int, n: int) -> np.ndarray:
+        due = float(d + self.sc.timeline.label_delay_days)
+        for e in self.events:
+            if e.kind.value == "label_stall" and e.day <= due < e.day + e.duration_days:
+                due = float(e.day + e.duration_days)
+        return np.full(n, due)
+
+    # ------------------------------------------------------------------ caseworkers
+
+    def _queue_for_caseworkers(self, log: DayLog, rows: np.ndarray, correct: np.ndarray) -> None:
+        from sandbox.engine.processes import review
+
+        tray = int(self.knobs[Knob.review_tray_size])
+        for start in range(0, len(rows), tray):
+            chunk = rows[start:start + tray]
+            self.queued += len(chunk)
+            self.env.process(review(self.env, self, log, chunk, correct[chunk]))
+
+    def complete_review(self, log: DayLog, rows: np.ndarray, correct: np.ndarray) -> None:
+        y = log.y[rows]
+        if self.sc.task.type == "regression":
+            final = np.where(correct, y, log.decision[rows])
+            final = np.where(np.isnan(final), y, final)
+        else:
+            final = np.where(correct, y, 1 - y).astype(float)
+        log.final[rows] = final
+        if self.plan["feedback.overrides_as_labels"]:
+            log.label_day[rows] = np.minimum(log.label_day[rows], self.now)
+        wait = self.now - (log.day + BATCH_TIME)
+        d = int(self.now)
+        totals = self.waits.setdefault(d, [0.0, 0])
+        totals[0] += wait * len(rows)
+        totals[1] += len(rows)
+        self.queued -= len(rows)
+        late = max(0.0, wait - self.sc.policy.max_wait_days)
+        self.add_cost(late * len(rows) * self.sc.operations.costs.late_decision_per_day)
+        self._count_harms(d, self.harms(y, final))
+
+    def harms(self, y: np.ndarray, final: np.ndarray) -> tuple[int, int]:
+        """(wrongful adverse decisions, missed cases); regression: (over-, under-estimates beyond tolerance)."""
+        if self.sc.task.type == "regression":
+            err = final - y
+            tol = self.sc.task.harm_tolerance
+            return int((err > tol).sum()), int((err < -tol).sum())
+        return int(((final == 1) & (y == 0)).sum()), int(((final == 0) & (y == 1)).sum())
+
+    def _count_harms(self, d: int, harms: tuple[int, int]) -> None:
+        c = self.sc.operations.costs
+        self.add_cost(harms[0] * c.wrongful_adverse_decision + harms[1] * c.missed_case, d)
+        bucket = self.harm_days.setdefault(d, [0, 0])
+        bucket[0] += harms[0]
+        bucket[1] += harms[1]
+
+    # ------------------------------------------------------------------ validation gate
+
+    def gate_passes(self, cols, d: int) -> bool:
+        from sandbox.engine.monitors import gate_problems
+
+        if self.plan["data.validation_gate"] == "none" or self.champion is None:
+            return True
+        problems = gate_problems(self, cols)
+        if problems:
+            self.log("validation gate", "quarantine", f"day {d} batch held back: {'; '.join(problems)}")
+            from sandbox.engine.operations import detect
+
+            detect(self, {"schema_change", "corrupted_batch", "legacy_outage"}, "validation gate", self.now)
+        return not problems

@@ -1,0 +1,193 @@
+"""Find, load and validate scenarios, plans and their data files.
+
+All checks report ``Problem`` lines (file, line, field, message); nothing here
+raises a bare traceback at a course author.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sandbox.decisions import BY_ID, PlanFile, check_choice, defaults
+from sandbox.scenario import Scenario
+from sandbox.yamlio import LoadError, Problem, YamlDoc, parse_model, read_yaml
+
+SCENARIOS_DIR = Path(__file__).resolve().parent.parent / "scenarios"
+
+
+@dataclass(frozen=True)
+class LoadedScenario:
+    scenario: Scenario
+    folder: Path
+
+    @property
+    def id(self) -> str:
+        return self.scenario.id
+
+
+@dataclass(frozen=True)
+class Plan:
+    name: str
+    decisions: dict[str, Any]
+    impact_answers: dict[str, str] = field(default_factory=dict)
+    description: str = ""
+
+    def __getitem__(self, key: str) -> Any:
+        return self.decisions[key]
+
+    def with_changes(self, **changes: Any) -> Plan:
+        """A copy with some decisions changed; keys use '__' for '.' (monitoring__signals)."""
+        new = dict(self.decisions)
+        new.update({k.replace("__", "."): v for k, v in changes.items()})
+        return Plan(self.name, new, dict(self.impact_answers), self.description)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "decisions": dict(sorted(self.decisions.items())),
+                "impact_answers": dict(sorted(self.impact_answers.items()))}
+
+
+def resolve_scenario_path(ref: str | Path) -> Path:
+    """A scenario id (looked up under scenarios/) or a folder, or a scenario.yaml file."""
+    path = Path(ref)
+    if path.is_file():
+        return path.parent
+    if path.is_dir():
+        return path
+    candidate = SCENARIOS_DIR / str(ref)
+    if candidate.is_dir():
+        return candidate
+    known = ", ".join(sorted(p.name for p in SCENARIOS_DIR.iterdir() if p.is_dir())) if SCENARIOS_DIR.is_dir() else ""
+    raise LoadError([Problem(str(ref), 1, "", f"no such scenario (known: {known or 'none'})")])
+
+
+def load_scenario(ref: str | Path) -> LoadedScenario:
+    folder = resolve_scenario_path(ref)
+    doc = read_yaml(folder / "scenario.yaml")
+    scenario = parse_model(doc, Scenario)
+    _check_decision_defaults(doc, scenario)
+    if scenario.data.csv is not None:
+        from sandbox.data.csvdata import check_csv
+
+        problems = check_csv(scenario.data.csv, folder, doc)
+        if problems:
+            raise LoadError(problems)
+    return LoadedScenario(scenario, folder)
+
+
+def _check_decision_defaults(doc: YamlDoc, scenario: Scenario) -> None:
+    if scenario.id != doc.path.parent.name:
+        line = doc.line_of(("id",))
+        raise LoadError([Problem(str(doc.path), line, "id",
+                                 f"id '{scenario.id}' must match the folder name '{doc.path.parent.name}'")])
+
+
+def resolve_plan_path(loaded: LoadedScenario, ref: str | Path | None) -> Path | None:
+    if ref is None:
+        return None
+    path = Path(ref)
+    if path.is_file():
+        return path
+    candidate = loaded.folder / "plans" / f"{ref}.yaml"
+    if candidate.is_file():
+        return candidate
+    names = ", ".join(sorted(p.stem for p in (loaded.folder / "plans").glob("*.yaml")))
+    raise LoadError([Problem(str(ref), 1, "", f"no such plan file or plan name (this scenario has: {names})")])
+
+
+def load_plan(loaded: LoadedScenario, ref: str | Path | None) -> Plan:
+    """Load a plan (file path or plan name), or the all-defaults plan when ``ref`` is None."""
+    path = resolve_plan_path(loaded, ref)
+    if path is None:
+        return Plan("defaults", _all_defaults(loaded.scenario))
+    doc = read_yaml(path)
+    return plan_from_doc(doc, loaded.scenario)
+
+
+def plan_from_doc(doc: YamlDoc, scenario: Scenario) -> Plan:
+    pf = parse_model(doc, PlanFile)
+    problems = _plan_problems(doc, pf, scenario)
+    if problems:
+        raise LoadError(problems)
+    decisions = _all_defaults(scenario)
+    decisions.update(pf.decisions)
+    return Plan(pf.name, decisions, dict(pf.impact_answers), pf.description)
+
+
+def plan_from_dict(data: dict, scenario: Scenario, source: str = "<plan>") -> Plan:
+    """Validate a plan given as data (e.g. from a browser upload)."""
+    return plan_from_doc(YamlDoc(Path(source), data, None), scenario)
+
+
+def _all_defaults(scenario: Scenario) -> dict[str, Any]:
+    out = defaults()
+    out.update({k: d.default for k, d in scenario.decisions.items()})
+    return out
+
+
+def _plan_problems(doc: YamlDoc, pf: PlanFile, scenario: Scenario) -> list[Problem]:
+    problems = []
+    for key, value in pf.decisions.items():
+        loc = ("decisions", key)
+        message = _decision_problem(key, value, scenario)
+        if message:
+            problems.append(Problem(str(doc.path), doc.line_of(loc), f"decisions.{key}", message))
+    questions = {q.id: q for q in scenario.impact_questions}
+    for qid, answer in pf.impact_answers.items():
+        loc = ("impact_answers", qid)
+        if qid not in questions:
+            problems.append(Problem(str(doc.path), doc.line_of(loc), f"impact_answers.{qid}",
+                                    "unknown impact question"))
+        elif answer not in questions[qid].points:
+            allowed = ", ".join(questions[qid].points)
+            problems.append(Problem(str(doc.path), doc.line_of(loc), f"impact_answers.{qid}",
+                                    f"invalid answer '{answer}'; allowed: {allowed}"))
+    return problems
+
+
+def _decision_problem(key: str, value: Any, scenario: Scenario) -> str | None:
+    if key in scenario.decisions:
+        choices = scenario.decisions[key].choices
+        return None if value in choices else f"invalid choice '{value}'; allowed: {', '.join(choices)}"
+    if key not in BY_ID:
+        return "unknown decision id"
+    return check_choice(BY_ID[key], value, scenario.source_ids())
+
+
+# --------------------------------------------------------------------------- validate a tree
+
+
+def validate_paths(paths: list[Path]) -> list[Problem]:
+    """Validate every scenario (and its plans) found under the given paths."""
+    problems: list[Problem] = []
+    folders: list[Path] = []
+    for p in paths:
+        if not p.exists():
+            problems.append(Problem(str(p), 1, "", "no such file or folder"))
+        elif p.is_file() and p.parent.name == "plans":
+            folders.append(p.parent.parent)
+        elif p.is_file():
+            folders.append(p.parent)
+        elif (p / "scenario.yaml").exists():
+            folders.append(p)
+        else:
+            folders.extend(sorted(s.parent for s in p.glob("*/scenario.yaml")))
+    for folder in dict.fromkeys(folders):
+        problems.extend(_validate_folder(folder))
+    return problems
+
+
+def _validate_folder(folder: Path) -> list[Problem]:
+    try:
+        loaded = load_scenario(folder)
+    except LoadError as exc:
+        return exc.problems
+    problems = []
+    plans = sorted((folder / "plans").glob("*.yaml"))
+    for plan_path in plans:
+        try:
+            load_plan(loaded, plan_path)
+        except LoadError as exc:
+            problems.extend(exc.problems)
+    return problems

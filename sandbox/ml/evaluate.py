@@ -1,0 +1,179 @@
+"""Evaluate a trained model for real: task metrics, per-group metrics, robustness, gate.
+
+Per-group metrics use fairlearn's MetricFrame; the fairness limit is the
+scenario's stated policy, never a library default. The four-fifths ratio is
+reported as a US employment heuristic, not as a verdict.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from fairlearn.metrics import (
+    MetricFrame,
+    demographic_parity_difference,
+    demographic_parity_ratio,
+    equalized_odds_difference,
+    false_negative_rate,
+    false_positive_rate,
+    selection_rate,
+)
+from sklearn import metrics as skm
+from sklearn.model_selection import KFold, StratifiedKFold, cross_val_score
+
+from sandbox.ml.train import ModelVersion, TrainingSet, predict_scores
+from sandbox.scenario import Scenario
+
+ROBUSTNESS_NOISE_SD = 0.25  # numeric inputs perturbed by a quarter of their standard deviation
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    metrics: dict
+    groups: dict
+    fairness: dict
+    robustness: dict
+    cross_validation: dict | None
+    audited: bool
+
+    def to_dict(self) -> dict:
+        return {"metrics": self.metrics, "groups": self.groups, "fairness": self.fairness,
+                "robustness": self.robustness, "cross_validation": self.cross_validation,
+                "fairness_audited": self.audited}
+
+
+def task_metrics(y: np.ndarray, pred: np.ndarray, score: np.ndarray, task_type: str) -> dict:
+    if task_type == "regression":
+        return {"mae": float(skm.mean_absolute_error(y, pred)),
+                "rmse": float(np.sqrt(skm.mean_squared_error(y, pred))),
+                "r2": float(skm.r2_score(y, pred))}
+    out = {"accuracy": skm.accuracy_score(y, pred),
+           "balanced_accuracy": skm.balanced_accuracy_score(y, pred),
+           "precision": skm.precision_score(y, pred, zero_division=0),
+           "recall": skm.recall_score(y, pred, zero_division=0),
+           "f1": skm.f1_score(y, pred, zero_division=0)}
+    if len(np.unique(y)) == 2:
+        out["roc_auc"] = skm.roc_auc_score(y, score)
+    return {k: float(v) for k, v in out.items()}
+
+
+def decide(scores: np.ndarray, scenario: Scenario) -> np.ndarray:
+    if scenario.task.type == "regression":
+        return scores
+    return (scores >= scenario.task.decision_threshold).astype(np.int8)
+
+
+def evaluate(model: ModelVersion, test: TrainingSet, scenario: Scenario, plan, train: TrainingSet,
+             seed: int) -> Evaluation:
+    scores, ok = predict_scores(model, test.X, scenario.task.type)
+    y, scores = test.y[ok], scores[ok]
+    pred = decide(scores, scenario)
+    attr = scenario.policy.fairness.attribute
+    group = test.groups[attr].to_numpy()[ok]
+    metrics = task_metrics(y, pred, scores, scenario.task.type)
+    metrics["scored_share"] = float(ok.mean())
+    groups, fairness = group_metrics(y, pred, group, scenario)
+    robustness = _robustness(model, test, scenario, metrics, seed) if plan["evaluation.robustness_tests"] else {}
+    cv = _cross_validation(model, train, scenario, seed) if plan["evaluation.method"] == "cross_validation" else None
+    return Evaluation(metrics, groups, fairness, robustness, cv, bool(plan["evaluation.fairness_audit"]))
+
+
+def group_metrics(y: np.ndarray, pred: np.ndarray, group: np.ndarray, scenario: Scenario) -> tuple[dict, dict]:
+    """Per-group table and the fairness summary against the scenario's policy limit."""
+    limit = scenario.policy.fairness
+    if scenario.task.type == "regression":
+        mf = MetricFrame(metrics={"mae": skm.mean_absolute_error, "count": _count}, y_true=y, y_pred=pred,
+                         sensitive_features=group)
+        gap = float(mf.difference()["mae"])
+        return _frame(mf), {"metric": "error_gap", "value": gap, "limit": limit.max,
+                            "within_limit": gap <= limit.max, "attribute": limit.attribute}
+    mf = MetricFrame(metrics={"selection_rate": selection_rate, "false_positive_rate": false_positive_rate,
+                              "false_negative_rate": false_negative_rate, "accuracy": skm.accuracy_score,
+                              "count": _count},
+                     y_true=y, y_pred=pred, sensitive_features=group)
+    values = {"demographic_parity_difference": demographic_parity_difference(y, pred, sensitive_features=group),
+              "equalized_odds_difference": equalized_odds_difference(y, pred, sensitive_features=group),
+              "error_gap": float(mf.difference()["accuracy"])}
+    value = float(values[limit.metric])
+    fairness = {"metric": limit.metric, "value": value, "limit": limit.max, "within_limit": value <= limit.max,
+                "attribute": limit.attribute,
+                "demographic_parity_difference": float(values["demographic_parity_difference"]),
+                "equalized_odds_difference": float(values["equalized_odds_difference"]),
+                "four_fifths_ratio": float(demographic_parity_ratio(y, pred, sensitive_features=group)),
+                "four_fifths_note": "US employment heuristic only; the agency's own limit applies."}
+    return _frame(mf), fairness
+
+
+def _count(y_true, y_pred) -> int:
+    return len(y_true)
+
+
+def _frame(mf: MetricFrame) -> dict:
+    table = mf.by_group
+    return {str(g): {k: float(v) for k, v in row.items()} for g, row in table.iterrows()}
+
+
+def _robustness(model: ModelVersion, test: TrainingSet, scenario: Scenario, base: dict, seed: int) -> dict:
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(7,)))
+    key = "mae" if scenario.task.type == "regression" else "accuracy"
+    X = test.X.copy()
+    for c in model.numeric:
+        X[c] = X[c] + ROBUSTNESS_NOISE_SD * np.nanstd(X[c]) * rng.standard_normal(len(X))
+    noisy = _metric_on(model, X, test.y, scenario, key)
+    X = test.X.copy()
+    drop = model.numeric[0] if model.numeric else model.categorical[0]
+    X[drop] = np.nan
+    missing = _metric_on(model, X, test.y, scenario, key)
+    return {"metric": key, "baseline": base[key], "noise": noisy, "missing_" + drop: missing,
+            "worst_drop": float(max(base[key] - v for v in (noisy, missing) if v is not None))
+            if scenario.task.type == "classification" else None}
+
+
+def _metric_on(model, X, y, scenario, key) -> float | None:
+    scores, ok = predict_scores(model, X, scenario.task.type)
+    if ok.mean() < 0.5:
+        return 0.0 if key == "accuracy" else None  # most cases could not be scored at all
+    pred = decide(scores[ok], scenario)
+    return float(task_metrics(y[ok], pred, scores[ok], scenario.task.type)[key])
+
+
+def _cross_validation(model: ModelVersion, train: TrainingSet, scenario: Scenario, seed: int) -> dict:
+    from sklearn.base import clone
+
+    if scenario.task.type == "regression":
+        folds, scoring = KFold(5, shuffle=True, random_state=seed), "neg_mean_absolute_error"
+    else:
+        folds, scoring = StratifiedKFold(5, shuffle=True, random_state=seed), "accuracy"
+    scores = cross_val_score(clone(model.pipeline), train.X, train.y, cv=folds, scoring=scoring)
+    return {"folds": 5, "scoring": scoring, "mean": float(scores.mean()), "std": float(scores.std())}
+
+
+def promotion_gate(evaluation: Evaluation, scenario: Scenario, plan) -> dict:
+    """The go/no-go decision for putting a model into service."""
+    gate = plan["evaluation.promotion_gate"]
+    metric = plan["problem.success_metric"]
+    if metric not in evaluation.metrics:
+        metric = "mae" if scenario.task.type == "regression" else "accuracy"
+    value = evaluation.metrics[metric]
+    lower_is_better = metric in ("mae", "rmse")
+    reasons = []
+    if gate in ("performance", "performance_and_fairness"):
+        passes = value <= scenario.policy.min_metric if lower_is_better else value >= scenario.policy.min_metric
+        if not passes:
+            reasons.append(f"{metric} {value:.3f} does not meet the required {scenario.policy.min_metric:g}")
+    if gate == "performance_and_fairness":
+        if not evaluation.audited:
+            reasons.append("fairness cannot be checked: no per-group audit was done")
+        elif not evaluation.fairness["within_limit"]:
+            f = evaluation.fairness
+            reasons.append(f"{f['metric']} {f['value']:.3f} exceeds the agency's limit {f['limit']:g}")
+    return {"gate": gate, "metric": metric, "value": float(value), "go": not reasons, "reasons": reasons}
+
+
+def split_holdout(df: pd.DataFrame, seed: int, share: float = 0.25) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Random holdout split (duplicates left in the data can leak across it, as in real projects)."""
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(8,)))
+    test = rng.random(len(df)) < share
+    return df[~test], df[test]

@@ -1,0 +1,221 @@
+"""Build and train the scikit-learn pipeline the plan describes.
+
+The plan decides which sources feed the model, how the data are cleaned (and so
+whether missing values and legacy codes reach the model), whether protected
+attributes are inputs, the algorithm, class weights and bias mitigation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from fairlearn.preprocessing import CorrelationRemover
+from sklearn.compose import ColumnTransformer
+from sklearn.ensemble import (
+    HistGradientBoostingClassifier,
+    HistGradientBoostingRegressor,
+    RandomForestClassifier,
+    RandomForestRegressor,
+)
+from sklearn.impute import SimpleImputer
+from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
+from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
+
+from sandbox.data.faults import feature_kinds
+from sandbox.data.stream import TARGET
+from sandbox.scenario import Scenario
+
+CLASSIFIERS = {"logistic_regression", "decision_tree", "random_forest", "gradient_boosting"}
+REGRESSORS = {"linear_regression", "decision_tree", "random_forest", "gradient_boosting"}
+
+
+@dataclass(frozen=True)
+class TrainingSet:
+    X: pd.DataFrame
+    y: np.ndarray
+    groups: pd.DataFrame
+    weights: np.ndarray | None
+    rows_in: int
+    rows_dropped_missing: int
+    rows_dropped_duplicates: int
+
+
+@dataclass
+class ModelVersion:
+    version: int
+    pipeline: Pipeline
+    numeric: list[str]
+    categorical: list[str]
+    trained_day: int
+    training_rows: int
+    accepts_missing: bool
+    defect: str | None = None  # a serving defect (a bad release), applied to inputs at scoring
+    evaluation: dict = field(default_factory=dict)
+
+    @property
+    def columns(self) -> list[str]:
+        return [*self.numeric, *self.categorical]
+
+
+def feature_columns(scenario: Scenario, plan) -> tuple[list[str], list[str]]:
+    """The numeric and categorical input columns the plan's data decisions allow."""
+    kinds = feature_kinds(scenario)
+    wanted = set(plan["data.sources"]) | {"primary"}
+    if scenario.data.synthetic is not None:
+        primary = next(s.id for s in scenario.data.synthetic.sources if s.primary)
+        sources = {primary if s == "primary" else s for s in wanted}
+        names = [f.name for f in scenario.data.synthetic.features if f.source in sources]
+    else:
+        names = scenario.feature_names()
+    if not plan["data.minimisation"]:
+        names = [*names, *scenario.protected_names()]
+        kinds = {**kinds, **{p: "categorical" for p in scenario.protected_names()}}
+    return [n for n in names if kinds[n] == "numeric"], [n for n in names if kinds[n] == "categorical"]
+
+
+def prepare_training(df: pd.DataFrame, scenario: Scenario, plan) -> TrainingSet:
+    """Apply the plan's cleaning to labelled cases and split off what the model needs."""
+    numeric, categorical = feature_columns(scenario, plan)
+    cols = [*numeric, *categorical]
+    rows_in = len(df)
+    dups = 0
+    if plan["data.cleaning"] in ("basic", "full"):
+        before = len(df)
+        df = df.drop_duplicates(subset=[*cols, *scenario.protected_names(), TARGET])
+        dups = before - len(df)
+    dropped = 0
+    if plan["data.cleaning"] != "full" and plan["model.algorithm"] != "gradient_boosting":
+        complete = df[cols].notna().all(axis=1)
+        dropped = int((~complete).sum())
+        df = df[complete]
+    y = df[TARGET].to_numpy()
+    groups = df[scenario.protected_names()].reset_index(drop=True)
+    weights = _reweighing(groups[scenario.policy.fairness.attribute].to_numpy(), y) \
+        if plan["model.bias_mitigation"] == "reweighing" and scenario.task.type == "classification" else None
+    return TrainingSet(df[cols].reset_index(drop=True), y, groups, weights, rows_in, dropped, dups)
+
+
+def _reweighing(group: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Kamiran & Calders (2012): weight each (group, label) cell by P(group)P(label)/P(group, label)."""
+    w = np.ones(len(y), dtype=float)
+    for g in np.unique(group):
+        for label in np.unique(y):
+            cell = (group == g) & (y == label)
+            if cell.any():
+                w[cell] = (group == g).mean() * (y == label).mean() / cell.mean()
+    return w
+
+
+def legacy_decoder(scenario: Scenario):
+    """A transformer that maps legacy codes back to canonical values and sentinels to missing."""
+    maps: dict[str, dict] = {}
+    sentinels: dict[str, float] = {}
+    if scenario.data.synthetic is not None:
+        for s in scenario.data.synthetic.sources:
+            for enc in s.legacy_encodings:
+                if enc.codes:
+                    maps[enc.column] = {code: canonical for canonical, code in enc.codes.items()}
+                if enc.sentinel is not None:
+                    sentinels[enc.column] = enc.sentinel
+
+    def decode(X: pd.DataFrame) -> pd.DataFrame:
+        X = X.copy()
+        for col, mapping in maps.items():
+            if col in X:
+                X[col] = X[col].replace(mapping)
+        for col, value in sentinels.items():
+            if col in X:
+                X[col] = X[col].where(X[col] != value, np.nan)
+        return X
+
+    return FunctionTransformer(decode, feature_names_out="one-to-one")
+
+
+def build_pipeline(scenario: Scenario, plan, numeric: list[str], categorical: list[str], seed: int) -> Pipeline:
+    full = plan["data.cleaning"] == "full"
+    num_steps = ([SimpleImputer(strategy="median")] if full else []) + [StandardScaler()]
+    cat_steps = ([SimpleImputer(strategy="most_frequent")] if full else []) + [
+        OneHotEncoder(handle_unknown="ignore", sparse_output=False)]
+    columns = ColumnTransformer([("num", make_pipeline(*num_steps), numeric),
+                                 ("cat", make_pipeline(*cat_steps), categorical)], verbose_feature_names_out=True)
+    steps = [("decode", legacy_decoder(scenario))] if full else []
+    steps.append(("columns", columns))
+    if plan["model.bias_mitigation"] == "correlation_remover":
+        columns.set_output(transform="pandas")
+        attr = scenario.policy.fairness.attribute
+        if attr in categorical:
+            steps.append(("decorrelate", _Decorrelator(f"cat__{attr}_")))
+    steps.append(("model", _estimator(scenario, plan, seed)))
+    return Pipeline(steps)
+
+
+class _Decorrelator(CorrelationRemover):
+    """fairlearn's CorrelationRemover, told the one-hot columns of the protected attribute by prefix."""
+
+    def __init__(self, prefix: str = "", alpha: float = 1.0):
+        self.prefix = prefix
+        super().__init__(sensitive_feature_ids=[], alpha=alpha)
+
+    def fit(self, X, y=None):
+        self.sensitive_feature_ids = [c for c in X.columns if c.startswith(self.prefix)]
+        return super().fit(X, y)
+
+    def transform(self, X):
+        return super().transform(X)
+
+
+def _estimator(scenario: Scenario, plan, seed: int):
+    algo = plan["model.algorithm"]
+    weight = "balanced" if plan["model.class_weight"] == "balanced" else None
+    if scenario.task.type == "regression":
+        return {"linear_regression": lambda: Ridge(alpha=1.0),
+                "logistic_regression": lambda: Ridge(alpha=1.0),
+                "decision_tree": lambda: DecisionTreeRegressor(max_depth=8, random_state=seed),
+                "random_forest": lambda: RandomForestRegressor(n_estimators=60, max_depth=10, random_state=seed),
+                "gradient_boosting": lambda: HistGradientBoostingRegressor(max_iter=80, random_state=seed),
+                }[algo]()
+    return {"logistic_regression": lambda: LogisticRegression(max_iter=500, class_weight=weight),
+            "linear_regression": lambda: LogisticRegression(max_iter=500, class_weight=weight),
+            "decision_tree": lambda: DecisionTreeClassifier(max_depth=6, class_weight=weight, random_state=seed),
+            "random_forest": lambda: RandomForestClassifier(n_estimators=60, max_depth=8, class_weight=weight,
+                                                            random_state=seed),
+            "gradient_boosting": lambda: HistGradientBoostingClassifier(max_iter=80, class_weight=weight,
+                                                                        random_state=seed),
+            }[algo]()
+
+
+def train_model(ts: TrainingSet, scenario: Scenario, plan, version: int, day: int, seed: int) -> ModelVersion:
+    kinds = feature_kinds_all(scenario)
+    numeric = [c for c in ts.X.columns if kinds.get(c) == "numeric"]
+    categorical = [c for c in ts.X.columns if c not in numeric]
+    pipe = build_pipeline(scenario, plan, numeric, categorical, seed)
+    fit_params = {"model__sample_weight": ts.weights} if ts.weights is not None else {}
+    pipe.fit(ts.X, ts.y, **fit_params)
+    accepts_missing = plan["data.cleaning"] == "full" or plan["model.algorithm"] == "gradient_boosting"
+    return ModelVersion(version, pipe, numeric, categorical, day, len(ts.X), accepts_missing)
+
+
+def feature_kinds_all(scenario: Scenario) -> dict[str, str]:
+    return {**feature_kinds(scenario), **{p: "categorical" for p in scenario.protected_names()}}
+
+
+def predict_scores(model: ModelVersion, X: pd.DataFrame, task_type: str) -> tuple[np.ndarray, np.ndarray]:
+    """Scores for the rows the model can take, and a mask of the rows it could score."""
+    X = X[model.columns]
+    if model.defect:
+        X = X.assign(**{model.defect: 0.0})  # the bad release reads this input as zero
+    ok = np.ones(len(X), dtype=bool)
+    if not model.accepts_missing and model.numeric:
+        ok = ~X[model.numeric].isna().any(axis=1).to_numpy()
+    scores = np.full(len(X), np.nan)
+    if ok.any():
+        Xs = X[ok] if not ok.all() else X
+        if task_type == "regression":
+            scores[ok] = model.pipeline.predict(Xs)
+        else:
+            scores[ok] = model.pipeline.predict_proba(Xs)[:, 1]
+    return scores, ok

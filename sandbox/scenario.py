@@ -1,0 +1,406 @@
+"""Scenario files: the world a simulated public-sector AI project lives in.
+
+A scenario (``scenarios/<id>/scenario.yaml``) declares its context, task, data,
+timeline, operations, events, policy limits and difficulty variants. Models are
+frozen and forbid unknown fields so that a typo is an error, not a silent default.
+Units are in field names (``label_delay_days``, ``cost_per_case``).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+# --------------------------------------------------------------------------- context and task
+
+
+class Context(Frozen):
+    agency: str
+    service: str = Field(description="The public service the AI project supports.")
+    problem: str
+    affected: str = Field(description="Who is affected by the model's decisions, and how.")
+    stakeholders: list[str] = Field(min_length=1)
+    learning_objectives: list[str] = Field(min_length=1)
+
+
+class Task(Frozen):
+    type: Literal["classification", "regression"]
+    target: str = Field(description="Name of the target column.")
+    positive_means: str = Field(
+        default="adverse action",
+        description="Classification: what a positive prediction triggers (e.g. 'claim flagged for denial').",
+    )
+    decision_threshold: float = Field(default=0.5, gt=0, lt=1)
+    harm_tolerance: float = Field(
+        default=0.0, ge=0, description="Regression: absolute error above which a case counts as harmed."
+    )
+
+
+# --------------------------------------------------------------------------- data
+
+
+class GroupShift(Frozen):
+    """How a feature differs for members of one protected group (makes realistic proxies)."""
+
+    attribute: str
+    value: str
+    shift: float = Field(default=0.0, description="Numeric: added to the feature (in its own units).")
+    weights: dict[str, float] | None = Field(
+        default=None, description="Categorical: replacement category weights for this group."
+    )
+
+
+class Feature(Frozen):
+    name: str
+    source: str
+    kind: Literal["numeric", "categorical"]
+    distribution: Literal["normal", "lognormal", "uniform", "poisson", "categorical"] = "normal"
+    mean: float = 0.0
+    sd: float = Field(default=1.0, ge=0)
+    low: float = 0.0
+    high: float = 1.0
+    categories: dict[str, float] | None = None
+    clip_min: float | None = None
+    clip_max: float | None = None
+    round_to: float | None = Field(default=None, gt=0)
+    group_shifts: list[GroupShift] = []
+
+    @model_validator(mode="after")
+    def _kind_matches(self) -> Feature:
+        if self.kind == "categorical" and not self.categories:
+            raise ValueError("a categorical feature needs 'categories' with their weights")
+        if self.kind == "numeric" and self.distribution == "categorical":
+            raise ValueError("a numeric feature cannot use the 'categorical' distribution")
+        return self
+
+
+class ProtectedAttribute(Frozen):
+    name: str
+    categories: dict[str, float] = Field(min_length=2)
+
+
+class TargetTerm(Frozen):
+    """One term of the target's dependence on a feature."""
+
+    feature: str
+    form: Literal["linear", "below", "above", "category"] = "linear"
+    weight: float
+    threshold: float | None = None
+    category: str | None = None
+    center: float = Field(default=0.0, description="Linear terms use (x - center) / scale.")
+    scale: float = Field(default=1.0, gt=0)
+
+
+class TargetSpec(Frozen):
+    intercept: float = 0.0
+    terms: list[TargetTerm] = Field(min_length=1)
+    noise_sd: float = Field(default=0.0, ge=0, description="Regression: residual standard deviation.")
+    label_noise: float = Field(default=0.0, ge=0, le=0.5, description="Classification: share of flipped labels.")
+
+
+class LegacyEncoding(Frozen):
+    """A share of records from a legacy system encode a column differently."""
+
+    column: str
+    share: float = Field(gt=0, le=1)
+    codes: dict[str, str] | None = Field(default=None, description="Categorical: canonical value → legacy code.")
+    sentinel: float | None = Field(default=None, description="Numeric: legacy 'unknown' value, e.g. -999.")
+
+
+class Source(Frozen):
+    id: str
+    description: str
+    primary: bool = False
+    legacy: bool = False
+    missing_rate: float = Field(default=0.0, ge=0, le=1)
+    duplicate_rate: float = Field(default=0.0, ge=0, le=1)
+    legacy_encodings: list[LegacyEncoding] = []
+
+
+class SyntheticData(Frozen):
+    history_cases: int = Field(gt=100, le=200_000, description="Historical labelled cases for training.")
+    protected: list[ProtectedAttribute] = Field(min_length=1)
+    features: list[Feature] = Field(min_length=1)
+    target: TargetSpec
+    sources: list[Source] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _references_resolve(self) -> SyntheticData:
+        names = {f.name for f in self.features}
+        sources = {s.id for s in self.sources}
+        attrs = {p.name: p for p in self.protected}
+        for f in self.features:
+            if f.source not in sources:
+                raise ValueError(f"feature '{f.name}' names unknown source '{f.source}'")
+            for g in f.group_shifts:
+                if g.attribute not in attrs or g.value not in attrs[g.attribute].categories:
+                    raise ValueError(f"feature '{f.name}' shifts unknown group {g.attribute}={g.value}")
+        for t in self.target.terms:
+            if t.feature not in names:
+                raise ValueError(f"target term names unknown feature '{t.feature}'")
+        if sum(s.primary for s in self.sources) != 1:
+            raise ValueError("exactly one source must be 'primary: true'")
+        return self
+
+
+class CsvData(Frozen):
+    path: str = Field(description="CSV file, relative to the scenario folder.")
+    target: str
+    protected: list[str] = Field(min_length=1)
+    numeric: list[str] = []
+    categorical: list[str] = []
+    date_column: str | None = None
+    max_rows: int = Field(default=500_000, gt=0)
+
+
+class DataSpec(Frozen):
+    synthetic: SyntheticData | None = None
+    csv: CsvData | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> DataSpec:
+        if (self.synthetic is None) == (self.csv is None):
+            raise ValueError("give exactly one of 'synthetic' or 'csv'")
+        return self
+
+
+# --------------------------------------------------------------------------- time and operations
+
+
+class Seasonality(Frozen):
+    amplitude: float = Field(default=0.0, ge=0, lt=1)
+    peak_day: int = Field(default=0, ge=0, le=365)
+    weekend_factor: float = Field(default=1.0, ge=0, le=1)
+
+
+class Timeline(Frozen):
+    days: int = Field(gt=0, le=1095)
+    cases_per_day: float = Field(gt=0, le=20_000)
+    seasonality: Seasonality = Seasonality()
+    label_delay_days: int = Field(ge=0, le=365)
+
+
+class Costs(Frozen):
+    caseworker_per_day: float = Field(ge=0)
+    wrongful_adverse_decision: float = Field(ge=0)
+    missed_case: float = Field(ge=0)
+    infrastructure_per_day: dict[Literal["manual_server", "containerised", "orchestrated"], float]
+    monitoring_signal_per_day: float = Field(default=0.0, ge=0)
+    retraining_run: float = Field(default=0.0, ge=0)
+    failed_audit: float = Field(default=0.0, ge=0)
+    late_decision_per_day: float = Field(default=0.0, ge=0)
+
+
+class Operations(Frozen):
+    caseworkers: int = Field(gt=0, le=2000)
+    cases_per_caseworker_per_day: float = Field(gt=0)
+    caseworker_accuracy: float = Field(default=0.95, gt=0.5, le=1)
+    review_tray_size: int = Field(default=10, gt=0, le=200)
+    retraining_days: dict[Literal["manual", "automated"], float] = {"manual": 10, "automated": 1}
+    retraining_failure_rate: dict[Literal["manual", "automated"], float] = {"manual": 0.3, "automated": 0.03}
+    restart_days: dict[Literal["manual_server", "containerised", "orchestrated"], float] = {
+        "manual_server": 2.0,
+        "containerised": 0.5,
+        "orchestrated": 0.02,
+    }
+    schema_fix_days: float = Field(default=3, ge=0)
+    complaint_threshold_cases: int = Field(
+        default=150, gt=0, description="Harmed people before complaints reveal an undetected incident."
+    )
+    costs: Costs
+
+
+# --------------------------------------------------------------------------- events
+
+
+class EventKind(StrEnum):
+    covariate_drift = "covariate_drift"
+    concept_drift = "concept_drift"
+    label_drift = "label_drift"
+    subgroup_drift = "subgroup_drift"
+    seasonal_shift = "seasonal_shift"
+    rule_change = "rule_change"
+    legacy_outage = "legacy_outage"
+    schema_change = "schema_change"
+    corrupted_batch = "corrupted_batch"
+    serving_crash = "serving_crash"
+    traffic_spike = "traffic_spike"
+    bad_release = "bad_release"
+    label_stall = "label_stall"
+    audit_request = "audit_request"
+    foi_request = "foi_request"
+    bias_complaint = "bias_complaint"
+    regulator_review = "regulator_review"
+
+
+DRIFT_KINDS = {
+    EventKind.covariate_drift,
+    EventKind.concept_drift,
+    EventKind.label_drift,
+    EventKind.subgroup_drift,
+    EventKind.seasonal_shift,
+    EventKind.rule_change,
+}
+GOVERNANCE_KINDS = {
+    EventKind.audit_request,
+    EventKind.foi_request,
+    EventKind.bias_complaint,
+    EventKind.regulator_review,
+}
+_NEEDS = {
+    EventKind.covariate_drift: ("feature",),
+    EventKind.concept_drift: ("feature",),
+    EventKind.subgroup_drift: ("feature", "group"),
+    EventKind.seasonal_shift: ("feature",),
+    EventKind.rule_change: ("feature",),
+    EventKind.legacy_outage: ("source",),
+    EventKind.schema_change: ("feature",),
+    EventKind.corrupted_batch: ("feature",),
+}
+
+
+class EventSpec(Frozen):
+    kind: EventKind
+    day: int | None = Field(default=None, ge=0)
+    rate_per_year: float | None = Field(default=None, gt=0, le=52)
+    title: str | None = None
+    feature: str | None = None
+    source: str | None = None
+    group: str | None = Field(default=None, description="Protected group as 'attribute=value'.")
+    magnitude: float = Field(default=1.0, description="Size of the effect; scaled by the difficulty.")
+    duration_days: float = Field(default=1.0, ge=0)
+    ramp_days: int = Field(default=0, ge=0)
+    category: str | None = Field(default=None, description="Categorical drift: the category that grows.")
+    deadline_days: int = Field(default=20, gt=0)
+
+    @model_validator(mode="after")
+    def _when_and_what(self) -> EventSpec:
+        if (self.day is None) == (self.rate_per_year is None):
+            raise ValueError("give exactly one of 'day' or 'rate_per_year'")
+        missing = [f for f in _NEEDS.get(self.kind, ()) if getattr(self, f) is None]
+        if missing:
+            raise ValueError(f"event kind '{self.kind}' needs: {', '.join(missing)}")
+        if self.group is not None and "=" not in self.group:
+            raise ValueError("group must be written 'attribute=value'")
+        return self
+
+    @property
+    def label(self) -> str:
+        return self.title or self.kind.value.replace("_", " ")
+
+
+class Difficulty(Frozen):
+    description: str = ""
+    intensity: float = Field(default=1.0, gt=0, le=5, description="Multiplies event magnitudes and rates.")
+    extra_events: list[EventSpec] = []
+
+
+# --------------------------------------------------------------------------- decisions and policy
+
+
+class Knob(StrEnum):
+    """Scenario parameters a scenario-specific decision may change."""
+
+    caseworkers = "caseworkers"
+    decision_threshold = "decision_threshold"
+    review_tray_size = "review_tray_size"
+    caseworker_accuracy = "caseworker_accuracy"
+
+
+class DecisionChoice(Frozen):
+    description: str
+    sets: dict[Knob, float] = {}
+
+
+class ScenarioDecision(Frozen):
+    phase: Literal[
+        "problem", "data", "development", "evaluation", "deployment",
+        "monitoring", "retraining", "feedback", "governance",
+    ]
+    question: str
+    default: str
+    choices: dict[str, DecisionChoice] = Field(min_length=2)
+
+    @model_validator(mode="after")
+    def _default_is_a_choice(self) -> ScenarioDecision:
+        if self.default not in self.choices:
+            raise ValueError(f"default '{self.default}' is not one of the choices")
+        return self
+
+
+class ImpactQuestion(Frozen):
+    """An impact-assessment question; answered in the plan, scored by the rubric issue."""
+
+    id: str
+    question: str
+    points: dict[str, int] = Field(min_length=2)
+
+
+class FairnessLimit(Frozen):
+    metric: Literal["demographic_parity_difference", "equalized_odds_difference", "error_gap"]
+    max: float = Field(gt=0, le=1)
+    attribute: str
+
+
+class Policy(Frozen):
+    fairness: FairnessLimit
+    max_wait_days: float = Field(default=10, gt=0)
+    min_metric: float = Field(default=0.7, description="Minimum metric a model needs to pass the gate.")
+
+
+class Scenario(Frozen):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    title: str
+    summary: str
+    context: Context
+    task: Task
+    data: DataSpec
+    timeline: Timeline
+    operations: Operations
+    events: list[EventSpec] = []
+    decisions: dict[str, ScenarioDecision] = {}
+    impact_questions: list[ImpactQuestion] = []
+    policy: Policy
+    difficulty: dict[Literal["introductory", "standard", "advanced"], Difficulty] = {"standard": Difficulty()}
+
+    @model_validator(mode="after")
+    def _events_refer_to_known_things(self) -> Scenario:
+        names, sources, attrs = self.feature_names(), self.source_ids(), self.protected_names()
+        for ev in [*self.events, *(e for d in self.difficulty.values() for e in d.extra_events)]:
+            if ev.feature and ev.feature not in names:
+                raise ValueError(f"event '{ev.kind}' names unknown feature '{ev.feature}'")
+            if ev.source and ev.source not in sources:
+                raise ValueError(f"event '{ev.kind}' names unknown source '{ev.source}'")
+            if ev.group and ev.group.split("=")[0] not in attrs:
+                raise ValueError(f"event '{ev.kind}' names unknown protected attribute in '{ev.group}'")
+        if self.policy.fairness.attribute not in attrs:
+            raise ValueError(f"policy fairness attribute '{self.policy.fairness.attribute}' is not protected")
+        for key in self.decisions:
+            if not key.startswith("scenario."):
+                raise ValueError(f"scenario decision '{key}' must be named 'scenario.<name>'")
+        return self
+
+    def feature_names(self) -> list[str]:
+        if self.data.synthetic:
+            return [f.name for f in self.data.synthetic.features]
+        return [*self.data.csv.numeric, *self.data.csv.categorical]
+
+    def source_ids(self) -> list[str]:
+        return [s.id for s in self.data.synthetic.sources] if self.data.synthetic else ["csv"]
+
+    def protected_names(self) -> list[str]:
+        if self.data.synthetic:
+            return [p.name for p in self.data.synthetic.protected]
+        return list(self.data.csv.protected)
+
+    def events_for(self, difficulty: str) -> list[EventSpec]:
+        if difficulty not in self.difficulty:
+            raise KeyError(f"scenario '{self.id}' has no difficulty '{difficulty}' ({', '.join(self.difficulty)})")
+        return [*self.events, *self.difficulty[difficulty].extra_events]
