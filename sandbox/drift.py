@@ -19,8 +19,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
 from scipy.spatial.distance import jensenshannon
-from scipy.stats import wasserstein_distance
 
 DEFAULT_THRESHOLD = 0.1
 DEFAULT_DRIFT_SHARE = 0.5
@@ -39,8 +39,7 @@ class Reference:
             self.numeric[c] = x
             self._norm[c] = max(float(np.std(x)), 0.001)
         for c, x in self.categorical.items():
-            values, counts = np.unique(_present(x).astype(str), return_counts=True)
-            self._shares[c] = dict(zip(values.tolist(), (counts / max(counts.sum(), 1)).tolist(), strict=True))
+            self._shares[c] = shares(x)
 
 
 @dataclass(frozen=True)
@@ -81,11 +80,9 @@ def wasserstein_sorted(u: np.ndarray, v: np.ndarray) -> float:
 
 
 def categorical_score(ref: Reference, column: str, current: np.ndarray) -> float | None:
-    cur = _present(current).astype(str)
-    if len(cur) == 0:
+    cur_shares = shares(current)
+    if not cur_shares:
         return None
-    values, counts = np.unique(cur, return_counts=True)
-    cur_shares = dict(zip(values.tolist(), (counts / counts.sum()).tolist(), strict=True))
     ref_shares = ref._shares[column]
     keys = sorted(set(ref_shares) | set(cur_shares))
     p = np.array([ref_shares.get(k, 0.0) for k in keys])
@@ -110,7 +107,14 @@ def check(ref: Reference, current: dict[str, np.ndarray], threshold: float = DEF
     return DriftCheck(scores, drifted, share, bool(scores) and share >= drift_share)
 
 
-def _present(x: np.ndarray) -> np.ndarray:
+def shares(x: np.ndarray) -> dict[str, float]:
+    """Share of each category among the non-missing values."""
+    codes, uniques = pd.factorize(np.asarray(x, dtype=object), use_na_sentinel=True)
+    counts = np.bincount(codes[codes >= 0], minlength=len(uniques))
+    total = counts.sum()
+    return {str(u): c / total for u, c in zip(uniques, counts, strict=True)} if total else {}
+
+
+def present(x: np.ndarray) -> np.ndarray:
     x = np.asarray(x, dtype=object)
-    keep = np.array([v is not None and v == v for v in x], dtype=bool) if len(x) else np.zeros(0, bool)
-    return x[keep]
+    return x[~pd.isna(x)]

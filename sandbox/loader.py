@@ -165,14 +165,17 @@ def validate_paths(paths: list[Path]) -> list[Problem]:
     for p in paths:
         if not p.exists():
             problems.append(Problem(str(p), 1, "", "no such file or folder"))
-        elif p.is_file() and p.parent.name == "plans":
-            folders.append(p.parent.parent)
+        elif p.parent.name == "plans" and p.is_file() or p.name == "plans":
+            folders.append(p.parent.parent if p.is_file() else p.parent)
         elif p.is_file():
             folders.append(p.parent)
         elif (p / "scenario.yaml").exists():
             folders.append(p)
         else:
-            folders.extend(sorted(s.parent for s in p.glob("*/scenario.yaml")))
+            found = sorted(s.parent for s in p.glob("*/scenario.yaml"))
+            if not found:
+                problems.append(Problem(str(p / "scenario.yaml"), 1, "", "file not found (no scenario in this folder)"))
+            folders.extend(found)
     for folder in dict.fromkeys(folders):
         problems.extend(_validate_folder(folder))
     return problems

@@ -15,7 +15,6 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-
 M = TypeVar("M", bound=BaseModel)
 
 

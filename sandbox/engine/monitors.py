@@ -7,6 +7,7 @@ batches received, the model's scores, and the labels that have arrived.
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from sandbox import drift
 from sandbox.engine.records import Alert
@@ -15,6 +16,7 @@ GATE_UNKNOWN_SHARE = 0.01
 GATE_MISSING_MARGIN = 0.10
 CADENCE_DAYS = {"daily": 1, "weekly": 7, "monthly": 30}
 PERFORMANCE_WINDOW_DAYS = 28
+MIN_WINDOW_DAYS = 7  # a daily check looks at the trailing week, as production monitors do
 MIN_LABELS = 100
 LABEL_SILENCE_DAYS = 7
 
@@ -25,7 +27,7 @@ def make_reference(world, model, X) -> None:
     categorical = {c: X[c].to_numpy(dtype=object) for c in model.categorical}
     world.reference = drift.Reference(numeric, categorical)
     world.gate_ref = {
-        "domains": {c: set(map(str, drift._present(x))) for c, x in categorical.items()},
+        "domains": {c: set(map(str, drift.present(x))) for c, x in categorical.items()},
         "ranges": {c: (np.nanpercentile(x, 5), np.nanpercentile(x, 95)) for c, x in numeric.items() if len(x)},
         "missing": {c: float(X[c].isna().mean()) for c in [*numeric, *categorical]},
     }
@@ -35,7 +37,7 @@ def gate_problems(world, cols) -> list[str]:
     """Schema: known categories only. Ranges: medians inside the reference's 5–95% band, missing shares stable."""
     ref, problems = world.gate_ref, []
     for c, domain in ref["domains"].items():
-        values = drift._present(cols[c]).astype(str)
+        values = drift.present(cols[c]).astype(str)
         unknown = float(np.isin(values, list(domain), invert=True).mean()) if len(values) else 0.0
         if unknown > GATE_UNKNOWN_SHARE:
             problems.append(f"{c}: {unknown:.0%} unknown categories")
@@ -49,11 +51,14 @@ def gate_problems(world, cols) -> list[str]:
         if not lo <= median <= hi:
             problems.append(f"{c}: median {median:.4g} outside expected {lo:.4g}–{hi:.4g}")
     for c, share in ref["missing"].items():
-        missing = float(np.mean([v is None or v != v for v in cols[c]])) if cols[c].dtype == object \
-            else float(np.isnan(cols[c]).mean())
+        missing = float(pd.isna(cols[c]).mean())
         if missing > share + GATE_MISSING_MARGIN:
             problems.append(f"{c}: {missing:.0%} missing (expected about {share:.0%})")
     return problems
+
+
+def _window_size(world, d: int) -> int:
+    return sum(len(world.logs[k].y) for k in range(max(0, d + 1 - MIN_WINDOW_DAYS), d + 1) if k in world.logs)
 
 
 def window(world, start: int, end: int) -> dict[str, np.ndarray]:
@@ -69,26 +74,35 @@ def window(world, start: int, end: int) -> dict[str, np.ndarray]:
 
 
 def daily_drift(world, d: int) -> drift.DriftCheck | None:
-    """The drift the day's batch shows against the training reference (recorded for every day)."""
+    """Drift over the trailing week against the current reference (recorded for every day, computed once)."""
     if world.reference is None or d not in world.logs:
         return None
-    cols = world.logs[d].cols
-    return drift.check(world.reference, cols, world.plan["monitoring.drift_threshold"],
-                       world.plan["monitoring.drift_share"])
+    key = (d, id(world.reference))
+    if world.drift_cache.get("key") != key:
+        data = window(world, max(0, d + 1 - MIN_WINDOW_DAYS), d + 1)
+        world.drift_cache = {"key": key, "check": drift.check(
+            world.reference, data, world.plan["monitoring.drift_threshold"], world.plan["monitoring.drift_share"])}
+    return world.drift_cache["check"]
 
 
-def run_checks(world, d: int) -> list[Alert]:
-    """The plan's monitors, over the window since the last check."""
-    signals = set(world.plan["monitoring.signals"])
-    start = world.monitor_state["last_check"]
-    world.monitor_state["last_check"] = d + 1
+def run_checks(world, d: int, cadence: int) -> list[Alert]:
+    """The plan's monitors over the trailing window; alerts fire when a signal starts failing."""
+    signals = set(world.plan["monitoring.signals"]) - {"system_health"}
     if world.reference is None:
         return []
-    data = window(world, max(start, d + 1 - 30), d + 1)
+    data = window(world, max(0, d + 1 - max(cadence, MIN_WINDOW_DAYS)), d + 1)
+    found = _check_signals(world, d, signals, data)
+    failing = {a.signal for a in found}
+    new = [a for a in found if a.signal not in world.firing]
+    world.firing = (world.firing & {"system_health"}) | failing
+    return new
+
+
+def _check_signals(world, d: int, signals: set[str], data: dict) -> list[Alert]:
     alerts: list[Alert] = []
     if "data_drift" in signals and data:
-        res = drift.check(world.reference, data, world.plan["monitoring.drift_threshold"],
-                          world.plan["monitoring.drift_share"])
+        res = daily_drift(world, d) if len(data["_scores"]) == _window_size(world, d) else drift.check(
+            world.reference, data, world.plan["monitoring.drift_threshold"], world.plan["monitoring.drift_share"])
         if res.dataset_drift:
             alerts.append(Alert(world.now, "data_drift", f"{len(res.drifted)} of {len(res.columns)} columns drifted"
                                 f" ({', '.join(res.drifted)})", res.share, world.plan["monitoring.drift_share"]))
@@ -106,7 +120,7 @@ def _prediction_drift(world, data) -> list[Alert]:
     ref = world.reference_scores
     if len(scores) < 50 or ref is None:
         return []
-    value = float(drift.wasserstein_distance(ref, scores) / max(float(np.std(ref)), 0.001))
+    value = drift.wasserstein_sorted(ref, np.sort(scores)) / max(float(np.std(ref)), 0.001)
     threshold = world.plan["monitoring.drift_threshold"]
     if value < threshold:
         return []

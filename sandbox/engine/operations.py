@@ -85,7 +85,12 @@ def on_detected(world: World, inc: Incident) -> None:
             world.stop_event.succeed()
         return
     action = world.responses.get(inc.id) or default_response(world, inc)
-    apply_response(world, inc, action, "plan" if inc.id not in world.responses else "learner")
+    by = "plan" if inc.id not in world.responses else "learner"
+    # Respond through an event scheduled exactly where step mode's stop event would be, so a batch
+    # run and a stepped run with the same responses process everything in the same order.
+    respond = world.env.event()
+    respond.callbacks.append(lambda _event: apply_response(world, inc, action, by))
+    respond.succeed()
 
 
 def default_response(world: World, inc: Incident) -> str:
@@ -132,6 +137,11 @@ def _recover_at(world: World, inc: Incident, when: float):
 
 
 def rollback(world: World, inc: Incident) -> None:
+    if inc.kind == "bad_release" and world.candidate is None and \
+            (world.champion is None or world.champion.defect is None):
+        inc.notes.append("nothing to roll back: the faulty release is no longer serving")
+        recover(world, inc)
+        return
     if world.candidate is not None:
         world.log("operations", "rollback", f"candidate v{world.candidate[0].version} withdrawn")
         world.candidate = None
@@ -162,9 +172,14 @@ def start_retraining(world: World, reason: str) -> None:
 
 def go_live(world: World, model) -> None:
     """Make ``model`` the champion; drift and release incidents it fixes recover."""
+    from sandbox.engine.monitors import make_reference
+
     world.champion = model
     world.candidate = None
     world.baseline_metric = model.evaluation.get("baseline")
+    if model.defect is None and "frame" in model.evaluation:
+        make_reference(world, model, model.evaluation["frame"])  # monitors compare with what it learned from
+        world.firing.clear()
     world.log("operations", "release", f"v{model.version} serves all traffic")
     for inc in world.incidents:
         if not inc.open:

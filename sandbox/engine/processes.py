@@ -55,10 +55,12 @@ def monitoring(env, world):
     for d in range(world.horizon):
         yield env.timeout(d + MONITOR_TIME - env.now)
         if "system_health" in signals:
-            for problem in monitors.health_problems(world, d):
-                raise_alert(world, Alert(env.now, "system_health", problem))
+            problems = monitors.health_problems(world, d)
+            if problems and "system_health" not in world.firing:
+                raise_alert(world, Alert(env.now, "system_health", "; ".join(problems)))
+            world.firing = world.firing | {"system_health"} if problems else world.firing - {"system_health"}
         if (d + 1) % cadence == 0:
-            for alert in monitors.run_checks(world, d):
+            for alert in monitors.run_checks(world, d, cadence):
                 raise_alert(world, alert)
 
 

@@ -59,6 +59,7 @@ def kpis(w) -> dict:
         "fairness_gap": None if gap is None else round(gap, 6),
         "fairness_limit": w.sc.policy.fairness.max,
         "availability": _mean([r["availability"] for r in tl]),
+        "backlog_mean": _mean([r["backlog"] for r in tl]),
         "backlog_max": max((r["backlog"] for r in tl), default=0),
         "backlog_end": tl[-1]["backlog"] if tl else 0,
         "mean_wait_days": round(total_wait / decided, 4) if decided else 0.0,

@@ -10,6 +10,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
+
 from sandbox.data.stream import concrete
 from sandbox.decisions import RESPONSES
 from sandbox.engine import processes
@@ -27,6 +29,13 @@ SNAPSHOT_VERSION = 1
 
 class SimulationError(ValueError):
     """A request the simulation cannot carry out (bad response, unknown incident...)."""
+
+
+def _stop_at(env, stop, when: float):
+    """Trigger ``stop`` at ``when`` unless an incident has triggered it first."""
+    yield env.timeout(when - env.now)
+    if not stop.triggered:
+        stop.succeed()
 
 
 class Simulation:
@@ -50,7 +59,7 @@ class Simulation:
         w.evaluations.append(record)
         test = model.evaluation["test"]
         scores, ok = predict_scores(model, test.X, w.sc.task.type)
-        w.reference_scores = scores[ok]
+        w.reference_scores = np.sort(scores[ok])
         w.expected_error = self._expected_error(record)
         make_reference(w, model, w.history)
         if record["gate"]["go"]:
@@ -105,7 +114,8 @@ class Simulation:
         w.interactive = True
         while w.now < target and not w.pending:
             w.stop_event = w.env.event()
-            w.env.run(until=w.env.any_of([w.env.timeout(target - w.now), w.stop_event]))
+            w.env.process(_stop_at(w.env, w.stop_event, target))
+            w.env.run(until=w.stop_event)
 
     def _answer_pending_with_defaults(self) -> None:
         w = self.world

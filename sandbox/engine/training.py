@@ -27,7 +27,7 @@ def train_version(world, df: pd.DataFrame, day: int, version: int) -> tuple[Mode
               "rows_dropped_duplicates": train.rows_dropped_duplicates + test.rows_dropped_duplicates,
               **ev.to_dict(), "gate": gate}
     key = "mae" if world.sc.task.type == "regression" else "accuracy"
-    model.evaluation = {"baseline": ev.metrics[key], "test": test}
+    model.evaluation = {"baseline": ev.metrics[key], "test": test, "frame": df}
     return model, record
 
 
@@ -52,13 +52,14 @@ def labelled_window(world, now: float) -> pd.DataFrame:
     for d, log in world.logs.items():
         if d < now - window:
             continue
-        known = log.label_day <= now
+        truth = log.label_day <= now
+        fed_back = (log.feedback_day <= now) & ~truth
+        known = truth | fed_back
         if not known.any():
             continue
         part = {c: v[known] for c, v in log.cols.items()}
-        labels = np.where(log.label_day[known] < d + world.sc.timeline.label_delay_days,
-                          log.final[known], log.y[known])  # caseworker decisions fed back early
-        part[TARGET] = np.where(np.isnan(labels), log.y[known], labels).astype(log.y.dtype)
+        # caseworkers' decisions stand in for labels that have not arrived yet
+        part[TARGET] = np.where(fed_back[known], log.final[known], log.y[known]).astype(log.y.dtype)
         frames.append(pd.DataFrame(part))
     history = world.history
     hist = history[history[DAY] >= now - window]

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import simpy
 
-from sandbox.data.stream import CASE, DAY, TARGET, ConcreteEvent, expand_events, make_stream, rng_for
+from sandbox.data.stream import CASE, TARGET, ConcreteEvent, expand_events, make_stream, rng_for
 from sandbox.engine.cache import DayCache
 from sandbox.engine.records import AuditEntry, Incident
 from sandbox.ml.train import ModelVersion
@@ -37,7 +37,8 @@ class DayLog:
     decision: np.ndarray  # model decision (classification: 1 adverse); NaN where not scored
     automated: np.ndarray
     final: np.ndarray  # final decision once made (NaN while waiting)
-    label_day: np.ndarray  # when the true label becomes known
+    label_day: np.ndarray  # when the true label becomes known (appeal outcomes, verification)
+    feedback_day: np.ndarray  # when a caseworker's decision was fed back as a label (inf if never)
     version: np.ndarray  # model version that scored the case (0 = none)
     counts: dict = field(default_factory=dict)
 
@@ -81,7 +82,8 @@ class World:
         self.last_retrain_day = -1e9
         self.reference = None
         self.baseline_metric = None
-        self.monitor_state: dict = {"last_check": 0}
+        self.drift_cache: dict = {}
+        self.firing: set[str] = set()  # signals currently failing (alerts fire on the transition)
         self.evaluations: list[dict] = []
         self.history = None
         self.expected_error = 0.0
@@ -137,7 +139,7 @@ class World:
         y = cols[TARGET]
         final = np.where(automated, decision, np.nan)
         log = DayLog(d, cols, y, cols[self.sc.policy.fairness.attribute], scores, decision, automated, final,
-                     self._label_days(d, n), version)
+                     self._label_days(d, n), np.full(n, np.inf), version)
         log.counts = {"cases": n, "automated": int(automated.sum()), "unscored": int(np.isnan(scores).sum()),
                       "reviewed": int((~automated & ~np.isnan(scores)).sum()), "gate_ok": gate_ok, "up": up}
         self.logs[d] = log
@@ -192,7 +194,7 @@ class World:
             final = np.where(correct, y, 1 - y).astype(float)
         log.final[rows] = final
         if self.plan["feedback.overrides_as_labels"]:
-            log.label_day[rows] = np.minimum(log.label_day[rows], self.now)
+            log.feedback_day[rows] = self.now
         wait = self.now - (log.day + BATCH_TIME)
         d = int(self.now)
         totals = self.waits.setdefault(d, [0.0, 0])

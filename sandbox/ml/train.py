@@ -176,14 +176,14 @@ def _estimator(scenario: Scenario, plan, seed: int):
                 "logistic_regression": lambda: Ridge(alpha=1.0),
                 "decision_tree": lambda: DecisionTreeRegressor(max_depth=8, random_state=seed),
                 "random_forest": lambda: RandomForestRegressor(n_estimators=60, max_depth=10, random_state=seed),
-                "gradient_boosting": lambda: HistGradientBoostingRegressor(max_iter=80, random_state=seed),
+                "gradient_boosting": lambda: HistGradientBoostingRegressor(max_iter=50, random_state=seed),
                 }[algo]()
     return {"logistic_regression": lambda: LogisticRegression(max_iter=500, class_weight=weight),
             "linear_regression": lambda: LogisticRegression(max_iter=500, class_weight=weight),
             "decision_tree": lambda: DecisionTreeClassifier(max_depth=6, class_weight=weight, random_state=seed),
             "random_forest": lambda: RandomForestClassifier(n_estimators=60, max_depth=8, class_weight=weight,
                                                             random_state=seed),
-            "gradient_boosting": lambda: HistGradientBoostingClassifier(max_iter=80, class_weight=weight,
+            "gradient_boosting": lambda: HistGradientBoostingClassifier(max_iter=50, class_weight=weight,
                                                                         random_state=seed),
             }[algo]()
 

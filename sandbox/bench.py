@@ -1,0 +1,104 @@
+"""The benchmark suite behind DESIGN §9 targets: ``sandbox bench [--json FILE]``.
+
+* ``scenarios.<id>.run_s``: median wall time of full runs of the expert plan
+  (setup, training and the whole simulated timeline; imports excluded);
+* ``startup_s``: a cold ``sandbox run --dry-run`` in a fresh interpreter
+  (imports, scenario and plan loading);
+* ``drift``: on trailing-week windows of the flagship expert run, the share of
+  windows where the in-loop monitor and Evidently's DataDriftPreset reach the same
+  dataset-drift decision, and how much faster the in-loop monitor is.
+"""
+
+from __future__ import annotations
+
+import statistics
+import subprocess
+import sys
+import time
+
+from sandbox import drift
+from sandbox.engine import Simulation
+from sandbox.loader import SCENARIOS_DIR, load_plan, load_scenario
+
+FLAGSHIP = "benefits-triage"
+TARGETS = {"run_s": 1.0, "startup_s": 5.0, "agreement": 0.95, "speedup": 20.0}
+WINDOW_EVERY_DAYS = 14
+BENCH_DRIFT_SHARE = 0.1  # low enough that single-column drift counts, so both decisions occur
+
+
+def run_bench(repeats: int = 5, out=print) -> dict:
+    figures: dict = {"scenarios": {}}
+    for folder in sorted(p.parent for p in SCENARIOS_DIR.glob("*/scenario.yaml")):
+        loaded = load_scenario(folder)
+        plan = load_plan(loaded, "expert")
+        times = []
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            Simulation(loaded, plan, seed=1).run()
+            times.append(time.perf_counter() - t0)
+        figures["scenarios"][loaded.id] = {"run_s": round(statistics.median(times), 4)}
+        out(f"run_s[{loaded.id}] = {statistics.median(times):.3f} s (target <= {TARGETS['run_s']})")
+    figures["startup_s"] = round(startup_seconds(), 4)
+    out(f"startup_s = {figures['startup_s']:.3f} s (target <= {TARGETS['startup_s']})")
+    figures["drift"] = drift_agreement()
+    d = figures["drift"]
+    out(f"drift agreement = {d['agreement']:.3f} over {d['windows']} windows (target >= {TARGETS['agreement']})")
+    out(f"drift speedup = {d['speedup']:.1f}x (target >= {TARGETS['speedup']})")
+    return figures
+
+
+def startup_seconds() -> float:
+    t0 = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "sandbox", "run", FLAGSHIP, "--plan", "expert", "--dry-run"],
+                   check=True, capture_output=True)
+    return time.perf_counter() - t0
+
+
+def drift_windows():
+    """Trailing-week windows of the flagship expert run, and the first model's training data as reference."""
+    from sandbox.engine.monitors import window
+
+    loaded = load_scenario(FLAGSHIP)
+    sim = Simulation(loaded, load_plan(loaded, "expert"), seed=1)
+    world = sim.world
+    reference = world.reference
+    numeric, categorical = list(reference.numeric), list(reference.categorical)
+    ref_frame = world.models[0].evaluation["frame"][[*numeric, *categorical]].reset_index(drop=True)
+    sim.run()
+    world.reference = reference
+    windows = [window(world, d - 6, d + 1) for d in range(6, world.horizon, WINDOW_EVERY_DAYS)]
+    return reference, ref_frame, windows, numeric, categorical
+
+
+def drift_agreement() -> dict:
+    import pandas as pd
+    from evidently import DataDefinition, Dataset, Report  # imported only here: it is slow to import
+    from evidently.presets import DataDriftPreset
+
+    reference, ref_frame, windows, numeric, categorical = drift_windows()
+    definition = DataDefinition(numerical_columns=numeric, categorical_columns=categorical)
+    ref_ds = Dataset.from_pandas(ref_frame, data_definition=definition)
+    agree, t_ours, t_evidently = 0, 0.0, 0.0
+    for data in windows:
+        t0 = time.perf_counter()
+        ours = drift.check(reference, data, drift.DEFAULT_THRESHOLD, BENCH_DRIFT_SHARE).dataset_drift
+        t_ours += time.perf_counter() - t0
+        cur = pd.DataFrame({c: data[c] for c in [*numeric, *categorical]})
+        t0 = time.perf_counter()
+        snap = Report([DataDriftPreset(drift_share=BENCH_DRIFT_SHARE)]).run(
+            Dataset.from_pandas(cur, data_definition=definition), ref_ds)
+        theirs = _evidently_dataset_drift(snap.dict())
+        t_evidently += time.perf_counter() - t0
+        agree += ours == theirs
+    return {"windows": len(windows), "agreement": round(agree / len(windows), 4),
+            "speedup": round(t_evidently / t_ours, 2), "in_loop_s": round(t_ours, 4),
+            "evidently_s": round(t_evidently, 4)}
+
+
+def _evidently_dataset_drift(report: dict) -> bool:
+    """DriftedColumnsCount's share against the preset's drift_share, as Evidently decides dataset drift."""
+    for metric in report["metrics"]:
+        value = metric.get("value")
+        if isinstance(value, dict) and "share" in value:
+            return value["share"] >= BENCH_DRIFT_SHARE
+    raise RuntimeError("Evidently's report has no drifted-columns count")

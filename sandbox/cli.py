@@ -1,0 +1,163 @@
+"""Command line: ``sandbox validate | schema | run | bench``.
+
+Problems with files are printed as ``file:line: field.path: message`` lines and
+exit with status 1; a traceback is never shown to a course author.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from sandbox.yamlio import LoadError
+
+KPI_LABELS = (
+    ("cases", "cases decided", "{:,}"),
+    ("automated_share", "decided automatically", "{:.1%}"),
+    ("wrongful_adverse_decisions", "wrongful adverse decisions", "{:,}"),
+    ("missed_cases", "missed cases", "{:,}"),
+    ("harms_per_1000_cases", "harms per 1,000 cases", "{:.1f}"),
+    ("fairness_gap", "fairness gap (policy limit {fairness_limit})", "{:.3f}"),
+    ("availability", "service availability", "{:.2%}"),
+    ("backlog_max", "largest caseworker backlog", "{:,}"),
+    ("mean_wait_days", "mean wait for a caseworker (days)", "{:.2f}"),
+    ("cost", "total cost", "{:,.0f}"),
+    ("mean_time_to_detect_days", "mean time to detect an incident (days)", "{:.1f}"),
+    ("mean_time_to_recover_days", "mean time to recover (days)", "{:.1f}"),
+)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except LoadError as exc:
+        for p in exc.problems:
+            print(p, file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="sandbox", description="MLOps Lifecycle Sandbox")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("validate", help="check scenarios and plans; one line per problem")
+    p.add_argument("paths", nargs="*", type=Path)
+    p.set_defaults(func=cmd_validate)
+    p = sub.add_parser("schema", help="print the JSON Schema of scenario and plan files")
+    p.set_defaults(func=cmd_schema)
+    p = sub.add_parser("run", help="run a scenario with a plan and print a summary")
+    p.add_argument("scenario", help="scenario id or folder")
+    p.add_argument("--plan", default=None, help="plan file or plan name (default: every decision at its default)")
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--difficulty", default="standard", choices=("introductory", "standard", "advanced"))
+    p.add_argument("--out", type=Path, help="write the run result JSON here")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--dry-run", action="store_true", help="load and check everything, then stop before running")
+    p.set_defaults(func=cmd_run)
+    p = sub.add_parser("bench", help="run the benchmark suite")
+    p.add_argument("--json", type=Path, help="also write the figures as JSON")
+    p.add_argument("--repeats", type=int, default=5)
+    p.set_defaults(func=cmd_bench)
+    return parser
+
+
+def cmd_validate(args) -> int:
+    from sandbox.loader import SCENARIOS_DIR, validate_paths
+
+    paths = args.paths or [SCENARIOS_DIR]
+    problems = validate_paths(paths)
+    for p in problems:
+        print(p)
+    if not problems:
+        print(f"ok: {', '.join(str(p) for p in paths)} valid")
+    return 1 if problems else 0
+
+
+def cmd_schema(args) -> int:
+    from sandbox.decisions import CATALOGUE, PlanFile
+    from sandbox.scenario import Scenario
+
+    decisions = {d.id: {"phase": d.phase, "question": d.question, "default": d.default, "kind": d.kind,
+                        "choices": list(d.choices)} for d in CATALOGUE}
+    print(json.dumps({"scenario": Scenario.model_json_schema(), "plan": PlanFile.model_json_schema(),
+                      "decisions": decisions}, indent=1, default=list))
+    return 0
+
+
+def cmd_run(args) -> int:
+    from sandbox.engine import Simulation, SimulationError
+    from sandbox.engine.result import to_json
+    from sandbox.loader import load_plan, load_scenario
+
+    loaded = load_scenario(args.scenario)
+    plan = load_plan(loaded, args.plan)
+    if args.dry_run:
+        print(f"ready: {loaded.id} with plan '{plan.name}', seed {args.seed}, {args.difficulty}")
+        return 0
+    try:
+        sim = Simulation(loaded, plan, args.seed, args.difficulty)
+    except SimulationError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    _play(sim, quiet=args.quiet or not sys.stderr.isatty())
+    result = sim.result()
+    if args.out:
+        args.out.write_text(to_json(result), encoding="utf-8")
+    print(summary(result))
+    if args.out:
+        print(f"\nresult written to {args.out}")
+    return 0
+
+
+def _play(sim, quiet: bool) -> None:
+    """Run in monthly steps so long runs show progress; same result as one run()."""
+    horizon = sim.world.horizon
+    while not sim.finished:
+        sim.advance(30)
+        if not quiet:
+            done = int(40 * sim.day / horizon)
+            print(f"\r[{'#' * done}{'.' * (40 - done)}] day {int(sim.day)}/{horizon}", end="", file=sys.stderr)
+    if not quiet:
+        print(file=sys.stderr)
+
+
+def summary(result: dict) -> str:
+    k = result["kpis"]
+    sc = result["scenario"]
+    lines = [f"{sc['title']} — plan '{result['plan']['name']}', seed {result['seed']}, {sc['difficulty']}",
+             "", "Key figures"]
+    for key, label, fmt in KPI_LABELS:
+        value = k.get(key)
+        text = "n/a" if value is None else fmt.format(value)
+        lines.append(f"  {label.format(**k):<48} {text}")
+    lines += ["", f"Incidents ({len(result['incidents'])})"]
+    for i in result["incidents"]:
+        ttd = "never detected" if i["detected_by"] is None else f"detected day {i['detected_day']:.0f} by {i['detected_by']}"
+        rec = "still open at the end" if i["open_at_end"] else f"recovered day {i['recovered_day']:.0f}"
+        lines.append(f"  {i['id']:<7} day {i['start_day']:>5.0f}  {i['title']}: {ttd}; {rec}")
+    lines += ["", f"Alerts ({len(result['alerts'])})"]
+    for a in result["alerts"][:10]:
+        lines.append(f"  day {a['day']:>5.0f}  {a['signal']}: {a['message']}")
+    if len(result["alerts"]) > 10:
+        lines.append(f"  … and {len(result['alerts']) - 10} more")
+    for g in result["governance"]:
+        lines.append(f"  {'passed' if g['passed'] else 'FAILED'}: {g['title']} — {g['outcome']}")
+    return "\n".join(lines)
+
+
+def cmd_bench(args) -> int:
+    from sandbox.bench import run_bench
+
+    figures = run_bench(repeats=args.repeats)
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=1), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+import pytest
+
+from sandbox.engine import Simulation
+from sandbox.loader import load_plan, load_scenario
+
+ROOT = Path(__file__).resolve().parent.parent
+FLAGSHIP = "benefits-triage"
+TINY = ROOT / "tests" / "fixtures" / "tiny"
+
+
+@functools.cache
+def flagship():
+    return load_scenario(FLAGSHIP)
+
+
+@functools.lru_cache(maxsize=64)
+def _cached_run(plan_name: str, changes: tuple, seed: int) -> dict:
+    loaded = flagship()
+    plan = load_plan(loaded, plan_name).with_changes(**dict(changes))
+    return Simulation(loaded, plan, seed=seed).run()
+
+
+def run_flagship(plan_name: str = "expert", seed: int = 1, **changes) -> dict:
+    """Run the flagship scenario with a plan and changes (decision ids with '__' for '.'). Cached."""
+    return _cached_run(plan_name, tuple(sorted((k, tuple(v) if isinstance(v, list) else v)
+                                               for k, v in changes.items())), seed)
+
+
+@pytest.fixture
+def tiny():
+    return load_scenario(TINY)

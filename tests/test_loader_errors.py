@@ -1,0 +1,126 @@
+"""Every kind of file problem gives one located line and exit code 1, never a traceback."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from sandbox.cli import main
+from tests.conftest import ROOT
+
+
+@pytest.fixture
+def scenario_copy(tmp_path: Path) -> Path:
+    dst = tmp_path / "benefits-triage"
+    shutil.copytree(ROOT / "scenarios" / "benefits-triage", dst)
+    return dst
+
+
+def _replace(path: Path, old: str, new: str) -> int:
+    text = path.read_text()
+    assert old in text, old
+    line = text[: text.index(old)].count("\n") + 1
+    path.write_text(text.replace(old, new, 1))
+    return line
+
+
+def _validate(capsys, *paths) -> tuple[int, list[str]]:
+    code = main(["validate", *map(str, paths)])
+    out = capsys.readouterr()
+    assert "Traceback" not in out.out + out.err
+    return code, [ln for ln in out.out.splitlines() if ln.strip()]
+
+
+def test_repository_is_valid(capsys):
+    code, lines = _validate(capsys)
+    assert code == 0, lines
+
+
+def test_yaml_syntax_error(scenario_copy, capsys):
+    path = scenario_copy / "scenario.yaml"
+    line = _replace(path, "  days: 365\n", "  days: [365\n")
+    code, lines = _validate(capsys, scenario_copy)
+    assert code == 1
+    assert len(lines) == 1 and lines[0].startswith(f"{path}:")
+    assert "YAML syntax error" in lines[0]
+    reported = int(lines[0].split(":")[1])
+    assert line <= reported <= line + 2
+
+
+def test_wrong_type(scenario_copy, capsys):
+    path = scenario_copy / "scenario.yaml"
+    line = _replace(path, "  label_delay_days: 56", "  label_delay_days: eight weeks")
+    code, lines = _validate(capsys, scenario_copy)
+    assert code == 1
+    assert lines == [f"{path}:{line}: timeline.label_delay_days: Input should be a valid integer, "
+                     "unable to parse string as an integer"]
+
+
+def test_unknown_field(scenario_copy, capsys):
+    path = scenario_copy / "scenario.yaml"
+    line = _replace(path, "  label_delay_days: 56", "  label_delay_days: 56\n  label_delay_weeks: 8")
+    code, lines = _validate(capsys, scenario_copy)
+    assert code == 1
+    assert lines == [f"{path}:{line + 1}: timeline.label_delay_weeks: unknown field"]
+
+
+def test_missing_file(tmp_path, capsys):
+    folder = tmp_path / "empty-scenario"
+    folder.mkdir()
+    (folder / "plans").mkdir()
+    code = main(["validate", str(folder / "plans")])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert f"{folder / 'scenario.yaml'}:1: (file): file not found" in out
+
+
+def test_invalid_plan_choice_and_unknown_decision(scenario_copy, capsys):
+    path = scenario_copy / "plans" / "naive.yaml"
+    line_a = _replace(path, "  deployment.strategy: big_bang", "  deployment.strategy: yolo")
+    line_b = _replace(path, "  retraining.mode: none", "  retraining.mode: none\n  retraining.vibes: true")
+    code, lines = _validate(capsys, path)
+    assert code == 1
+    assert f"{path}:{line_a}: decisions.deployment.strategy: invalid choice 'yolo'; allowed: big_bang, shadow, " \
+           "canary, ab_test" in lines
+    assert f"{path}:{line_b + 1}: decisions.retraining.vibes: unknown decision id" in lines
+
+
+def test_bad_csv_column(tmp_path, capsys):
+    folder = tmp_path / "csv-case"
+    (folder / "plans").mkdir(parents=True)
+    (folder / "cases.csv").write_text("income,group,label\n1200,a,0\n800,b,1\n")
+    src = (ROOT / "tests" / "fixtures" / "tiny" / "scenario.yaml").read_text()
+    import yaml
+
+    data = yaml.safe_load(src)
+    data["id"] = "csv-case"
+    data["data"] = {"csv": {"path": "cases.csv", "target": "label", "protected": ["group"],
+                            "numeric": ["income", "savings"]}}
+    data["events"] = []
+    data["policy"]["fairness"]["attribute"] = "group"
+    data.pop("decisions")
+    (folder / "scenario.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
+    code, lines = _validate(capsys, folder)
+    assert code == 1
+    assert len(lines) == 1
+    assert ": data.csv.numeric: column 'savings' is not in cases.csv" in lines[0]
+    text = (folder / "scenario.yaml").read_text().splitlines()
+    assert "savings" in text[int(lines[0].split(":")[1]) - 1]
+
+
+def test_run_with_bad_plan_exits_1_without_traceback(capsys):
+    code = main(["run", "benefits-triage", "--plan", "no-such-plan"])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "no such plan file or plan name" in err and "Traceback" not in err
+
+
+def test_schema_prints_json(capsys):
+    import json
+
+    assert main(["schema"]) == 0
+    schema = json.loads(capsys.readouterr().out)
+    assert "timeline" in schema["scenario"]["properties"]
+    assert schema["decisions"]["deployment.strategy"]["default"] == "big_bang"
