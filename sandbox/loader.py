@@ -66,7 +66,7 @@ def load_scenario(ref: str | Path) -> LoadedScenario:
     folder = resolve_scenario_path(ref)
     doc = read_yaml(folder / "scenario.yaml")
     scenario = parse_model(doc, Scenario)
-    _check_decision_defaults(doc, scenario)
+    _check_id_matches_folder(doc, scenario)
     if scenario.data.csv is not None:
         from sandbox.data.csvdata import check_csv
 
@@ -76,7 +76,7 @@ def load_scenario(ref: str | Path) -> LoadedScenario:
     return LoadedScenario(scenario, folder)
 
 
-def _check_decision_defaults(doc: YamlDoc, scenario: Scenario) -> None:
+def _check_id_matches_folder(doc: YamlDoc, scenario: Scenario) -> None:
     if scenario.id != doc.path.parent.name:
         line = doc.line_of(("id",))
         raise LoadError([Problem(str(doc.path), line, "id",

@@ -201,5 +201,3 @@ def health_problems(world, d: int) -> list[str]:
         out.append(f"only {scored_share:.0%} of cases could be scored")
     return out
 
-
-CADENCE = CADENCE_DAYS

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
 from sandbox.engine.records import Alert, Incident
 from sandbox.engine.world import ALERT_DELAY_DAYS, World
 from sandbox.scenario import DRIFT_KINDS
@@ -205,7 +203,3 @@ def track_excess_harm(world: World, d: int, expected_error: float) -> None:
         if inc.detected_day is None and inc.excess_harms >= world.sc.operations.complaint_threshold_cases:
             detect(world, {inc.kind}, "complaints from the public", world.now)
 
-
-def selection_rates(decision: np.ndarray) -> float:
-    ok = ~np.isnan(decision)
-    return float(decision[ok].mean()) if ok.any() else 0.0

@@ -50,7 +50,7 @@ def review(env, world, log, rows: np.ndarray, correct: np.ndarray):
 
 def monitoring(env, world):
     """The plan's monitors at their cadence; system health is watched daily if chosen."""
-    cadence = monitors.CADENCE[world.plan["monitoring.cadence"]]
+    cadence = monitors.CADENCE_DAYS[world.plan["monitoring.cadence"]]
     signals = set(world.plan["monitoring.signals"])
     for d in range(world.horizon):
         yield env.timeout(d + MONITOR_TIME - env.now)

@@ -9,8 +9,6 @@ from sandbox.data.stream import DAY, TARGET
 from sandbox.ml.evaluate import evaluate, promotion_gate, split_holdout, task_metrics
 from sandbox.ml.train import ModelVersion, predict_scores, prepare_training, train_model
 
-MAX_TRAINING_CASES_FACTOR = 1.0  # retrains use at most as many cases as the original history
-
 
 def train_version(world, df: pd.DataFrame, day: int, version: int) -> tuple[ModelVersion, dict]:
     """Clean, split, train and evaluate; returns the model and its evaluation record (with the gate)."""
