@@ -43,3 +43,22 @@ def test_selection_gap_equals_fairlearn():
     pred = rng.integers(0, 2, 1000).astype(float)
     group = rng.choice(["a", "b", "c"], 1000).astype(object)
     assert np.isclose(selection_gap(pred, group), demographic_parity_difference(y, pred, sensitive_features=group))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 1), st.integers(0, 1)), min_size=1, max_size=200))
+def test_task_metrics_equal_sklearn(pairs):
+    from sklearn import metrics as skm
+
+    from sandbox.ml.evaluate import task_metrics
+
+    y = np.array([p[0] for p in pairs])
+    pred = np.array([p[1] for p in pairs])
+    got = task_metrics(y, pred, pred.astype(float), "classification")
+    assert np.isclose(got["accuracy"], skm.accuracy_score(y, pred))
+    assert np.isclose(got["precision"], skm.precision_score(y, pred, zero_division=0))
+    assert np.isclose(got["recall"], skm.recall_score(y, pred, zero_division=0))
+    assert np.isclose(got["f1"], skm.f1_score(y, pred, zero_division=0))
+    if len(np.unique(y)) == 2:
+        assert np.isclose(got["balanced_accuracy"], skm.balanced_accuracy_score(y, pred))
+        assert np.isclose(got["roc_auc"], skm.roc_auc_score(y, pred))

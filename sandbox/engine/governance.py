@@ -7,8 +7,6 @@ actually shows (the real selection-rate gap over recent months).
 
 from __future__ import annotations
 
-import numpy as np
-
 from sandbox.engine import monitors
 from sandbox.engine.operations import open_incident, recover
 
@@ -61,8 +59,7 @@ def _bias_complaint(world):
     plan = world.plan
     d = int(world.now)
     decisions = [world.logs[k] for k in range(max(0, d - 90), d) if k in world.logs]
-    gap = monitors.selection_gap(np.concatenate([log.decision for log in decisions]),
-                                 np.concatenate([log.group for log in decisions])) if decisions else None
+    gap = monitors.gap_over(decisions)
     evidence = plan["evaluation.fairness_audit"] or "fairness" in plan["monitoring.signals"]
     limit = world.sc.policy.fairness.max
     if not evidence:

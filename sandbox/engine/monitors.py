@@ -33,12 +33,13 @@ def make_reference(world, model, X) -> None:
     }
 
 
-def gate_problems(world, cols) -> list[str]:
+def gate_problems(world, cols, memo: dict) -> list[str]:
     """Schema: known categories only. Ranges: medians inside the reference's 5–95% band, missing shares stable."""
     ref, problems = world.gate_ref, []
     for c, domain in ref["domains"].items():
-        values = drift.present(cols[c]).astype(str)
-        unknown = float(np.isin(values, list(domain), invert=True).mean()) if len(values) else 0.0
+        tally = column_counts(memo, cols, c)
+        total = sum(tally.values())
+        unknown = sum(v for k, v in tally.items() if k not in domain) / total if total else 0.0
         if unknown > GATE_UNKNOWN_SHARE:
             problems.append(f"{c}: {unknown:.0%} unknown categories")
     if world.plan["data.validation_gate"] != "schema_and_ranges":
@@ -51,26 +52,82 @@ def gate_problems(world, cols) -> list[str]:
         if not lo <= median <= hi:
             problems.append(f"{c}: median {median:.4g} outside expected {lo:.4g}–{hi:.4g}")
     for c, share in ref["missing"].items():
-        missing = float(pd.isna(cols[c]).mean())
+        if c in ref["domains"]:
+            missing = 1 - sum(column_counts(memo, cols, c).values()) / max(len(cols[c]), 1)
+        else:
+            missing = float(np.isnan(np.asarray(cols[c], dtype=float)).mean())
         if missing > share + GATE_MISSING_MARGIN:
             problems.append(f"{c}: {missing:.0%} missing (expected about {share:.0%})")
     return problems
 
 
-def _window_size(world, d: int) -> int:
-    return sum(len(world.logs[k].y) for k in range(max(0, d + 1 - MIN_WINDOW_DAYS), d + 1) if k in world.logs)
+# ---------------------------------------------------------------------- per-day aggregates
+# Each day's log is fixed once its batch is processed, so what the monitors need of it
+# (drift summaries, per-group selection counts, label and accuracy sums) is computed once
+# and kept in ``log.memo``; windows merge the days' aggregates instead of raw cases.
+
+def column_counts(memo: dict, cols, c: str) -> dict[str, int]:
+    key = ("counts", c)
+    if key not in memo:
+        memo[key] = drift.counts(cols[c])
+    return memo[key]
 
 
-def window(world, start: int, end: int) -> dict[str, np.ndarray]:
-    days = [world.logs[d] for d in range(start, end) if d in world.logs]
-    if not days:
-        return {}
-    out = {c: np.concatenate([log.cols[c] for log in days]) for c in [*world.reference.numeric,
-                                                                        *world.reference.categorical]}
-    out["_scores"] = np.concatenate([log.scores for log in days])
-    out["_decision"] = np.concatenate([log.decision for log in days])
-    out["_group"] = np.concatenate([log.group for log in days])
-    return out
+def day_summary(world, log) -> drift.Summary:
+    ref = world.reference
+    key = ("summary", *ref.numeric, "|", *ref.categorical)
+    if key not in log.memo:
+        numeric = {}
+        for c in ref.numeric:
+            x = np.asarray(log.cols[c], dtype=float)
+            numeric[c] = x[~np.isnan(x)]
+        log.memo[key] = drift.Summary(numeric, {c: column_counts(log.memo, log.cols, c) for c in ref.categorical})
+    return log.memo[key]
+
+
+def group_counts(log) -> dict[str, list[int]]:
+    """Per group: [adverse decisions, scored cases]."""
+    if "groups" not in log.memo:
+        ok = ~np.isnan(log.decision)
+        codes, uniques = pd.factorize(log.group[ok].astype(object))
+        adverse = np.bincount(codes, weights=log.decision[ok], minlength=len(uniques))
+        scored = np.bincount(codes, minlength=len(uniques))
+        log.memo["groups"] = {str(g): [float(a), int(n)] for g, a, n in zip(uniques, adverse, scored, strict=True)}
+    return log.memo["groups"]
+
+
+def gap_over(logs) -> float | None:
+    """Demographic parity difference of adverse decisions over the days' cases (as fairlearn computes it)."""
+    total: dict[str, list] = {}
+    for log in logs:
+        for g, (a, n) in group_counts(log).items():
+            t = total.setdefault(g, [0.0, 0])
+            t[0] += a
+            t[1] += n
+    rates = [a / n for a, n in total.values() if n]
+    return max(rates) - min(rates) if rates else None
+
+
+def _labels(world, log) -> tuple[float, float, int, float]:
+    """(first label day, last label day, scored cases, correct decisions or summed absolute error)."""
+    if "labels" not in log.memo:
+        ok = ~np.isnan(log.decision)
+        if world.sc.task.type == "regression":
+            total = float(np.abs(log.y[ok] - log.decision[ok]).sum())
+        else:
+            total = float((log.y[ok] == log.decision[ok]).sum())
+        lo, hi = (float(log.label_day.min()), float(log.label_day.max())) if len(log.label_day) else (np.inf, np.inf)
+        log.memo["labels"] = (lo, hi, int(ok.sum()), total)
+    return log.memo["labels"]
+
+
+def _days(world, start: int, end: int) -> list:
+    return [world.logs[k] for k in range(max(0, start), end) if k in world.logs]
+
+
+def window_summary(world, start: int, end: int) -> drift.Summary | None:
+    days = _days(world, start, end)
+    return drift.Summary.merge([day_summary(world, log) for log in days]) if days else None
 
 
 def daily_drift(world, d: int) -> drift.DriftCheck | None:
@@ -79,10 +136,19 @@ def daily_drift(world, d: int) -> drift.DriftCheck | None:
         return None
     key = (d, id(world.reference))
     if world.drift_cache.get("key") != key:
-        data = window(world, max(0, d + 1 - MIN_WINDOW_DAYS), d + 1)
-        world.drift_cache = {"key": key, "check": drift.check(
-            world.reference, data, world.plan["monitoring.drift_threshold"], world.plan["monitoring.drift_share"])}
+        summary = window_summary(world, d + 1 - MIN_WINDOW_DAYS, d + 1)
+        world.drift_cache = {"key": key, "check": drift.check_summary(
+            world.reference, summary, world.plan["monitoring.drift_threshold"], world.plan["monitoring.drift_share"])}
     return world.drift_cache["check"]
+
+
+def window(world, start: int, end: int) -> dict[str, np.ndarray]:
+    """The raw cases of days [start, end), in the reference's columns (for reports and the benchmark)."""
+    days = _days(world, start, end)
+    if not days:
+        return {}
+    return {c: np.concatenate([log.cols[c] for log in days]) for c in [*world.reference.numeric,
+                                                                        *world.reference.categorical]}
 
 
 def run_checks(world, d: int, cadence: int) -> list[Alert]:
@@ -90,37 +156,38 @@ def run_checks(world, d: int, cadence: int) -> list[Alert]:
     signals = set(world.plan["monitoring.signals"]) - {"system_health"}
     if world.reference is None:
         return []
-    data = window(world, max(0, d + 1 - max(cadence, MIN_WINDOW_DAYS)), d + 1)
-    found = _check_signals(world, d, signals, data)
+    found = _check_signals(world, d, signals, d + 1 - max(cadence, MIN_WINDOW_DAYS))
     failing = {a.signal for a in found}
     new = [a for a in found if a.signal not in world.firing]
     world.firing = (world.firing & {"system_health"}) | failing
     return new
 
 
-def _check_signals(world, d: int, signals: set[str], data: dict) -> list[Alert]:
+def _check_signals(world, d: int, signals: set[str], start: int) -> list[Alert]:
     alerts: list[Alert] = []
-    if "data_drift" in signals and data:
-        res = daily_drift(world, d) if len(data["_scores"]) == _window_size(world, d) else drift.check(
-            world.reference, data, world.plan["monitoring.drift_threshold"], world.plan["monitoring.drift_share"])
-        if res.dataset_drift:
+    days = _days(world, start, d + 1)
+    if "data_drift" in signals and days:
+        res = daily_drift(world, d) if start == d + 1 - MIN_WINDOW_DAYS else drift.check_summary(
+            world.reference, window_summary(world, start, d + 1), world.plan["monitoring.drift_threshold"],
+            world.plan["monitoring.drift_share"])
+        if res is not None and res.dataset_drift:
             alerts.append(Alert(world.now, "data_drift", f"{len(res.drifted)} of {len(res.columns)} columns drifted"
                                 f" ({', '.join(res.drifted)})", res.share, world.plan["monitoring.drift_share"]))
-    if "prediction_drift" in signals and data:
-        alerts += _prediction_drift(world, data)
+    if "prediction_drift" in signals and days:
+        alerts += _prediction_drift(world, np.concatenate([log.scores for log in days]))
     if "performance" in signals:
         alerts += _performance(world, d)
-    if "fairness" in signals and data:
-        alerts += _fairness(world, data)
+    if "fairness" in signals and days:
+        alerts += _fairness(world, days)
     return alerts
 
 
-def _prediction_drift(world, data) -> list[Alert]:
-    scores = data["_scores"][~np.isnan(data["_scores"])]
+def _prediction_drift(world, scores: np.ndarray) -> list[Alert]:
+    scores = scores[~np.isnan(scores)]
     ref = world.reference_scores
     if len(scores) < 50 or ref is None:
         return []
-    value = drift.wasserstein_sorted(ref, np.sort(scores)) / max(float(np.std(ref)), 0.001)
+    value = drift.wasserstein_sorted(ref, np.sort(scores), world.reference_score_sums) / max(float(np.std(ref)), 0.001)
     threshold = world.plan["monitoring.drift_threshold"]
     if value < threshold:
         return []
@@ -128,50 +195,38 @@ def _prediction_drift(world, data) -> list[Alert]:
                   value, threshold)]
 
 
-def labelled_cases(world, start: int, end: int, known_by: float):
-    """True labels (or caseworker decisions fed back) known by ``known_by``, for cases from [start, end)."""
-    ys, preds, groups = [], [], []
-    for d in range(max(start, 0), end):
-        log = world.logs.get(d)
-        if log is None:
-            continue
-        known = (log.label_day <= known_by) & ~np.isnan(log.decision)
-        ys.append(log.y[known])
-        preds.append(log.decision[known])
-        groups.append(log.group[known])
-    if not ys:
-        return np.array([]), np.array([]), np.array([])
-    return np.concatenate(ys), np.concatenate(preds), np.concatenate(groups)
-
-
 def _performance(world, d: int) -> list[Alert]:
-    y, pred, _ = labelled_cases(world, d - PERFORMANCE_WINDOW_DAYS - world.sc.timeline.label_delay_days, d + 1,
-                                world.now)
-    recent_labels = any((log.label_day > world.now - LABEL_SILENCE_DAYS).any() & (log.label_day <= world.now).any()
-                        for log in world.logs.values() if log.day >= d - 120)
+    """Observed metric on cases whose labels have arrived, against the metric at release."""
+    now = world.now
+    cases, total = 0, 0.0
+    for log in _days(world, d - PERFORMANCE_WINDOW_DAYS - world.sc.timeline.label_delay_days, d + 1):
+        lo, hi, n, s = _labels(world, log)
+        if hi <= now:
+            cases, total = cases + n, total + s
+        elif lo <= now:  # labels of this day arrive at different times
+            known = (log.label_day <= now) & ~np.isnan(log.decision)
+            cases += int(known.sum())
+            err = log.y[known] - log.decision[known]
+            total += float(np.abs(err).sum() if world.sc.task.type == "regression" else (err == 0).sum())
+    recent_labels = any(lo <= now and hi > now - LABEL_SILENCE_DAYS
+                        for lo, hi, _, _ in (_labels(world, log) for log in _days(world, d - 120, d + 1)))
     alerts = []
     if d > world.sc.timeline.label_delay_days + LABEL_SILENCE_DAYS and not recent_labels:
-        alerts.append(Alert(world.now, "performance", f"no labels have arrived for {LABEL_SILENCE_DAYS} days"))
-    if len(y) < MIN_LABELS or world.baseline_metric is None:
+        alerts.append(Alert(now, "performance", f"no labels have arrived for {LABEL_SILENCE_DAYS} days"))
+    if cases < MIN_LABELS or world.baseline_metric is None:
         return alerts
-    value = _metric(world, y, pred)
+    value = total / cases  # accuracy, or mean absolute error for regression
     tolerance = world.plan["monitoring.performance_tolerance"]
     worse = value > world.baseline_metric + tolerance if world.sc.task.type == "regression" \
         else value < world.baseline_metric - tolerance
     if worse:
-        alerts.append(Alert(world.now, "performance", f"observed metric {value:.3f} vs {world.baseline_metric:.3f}"
+        alerts.append(Alert(now, "performance", f"observed metric {value:.3f} vs {world.baseline_metric:.3f}"
                             " at release", value, world.baseline_metric))
     return alerts
 
 
-def _metric(world, y, pred) -> float:
-    if world.sc.task.type == "regression":
-        return float(np.mean(np.abs(y - pred)))
-    return float(np.mean(y == pred))
-
-
-def _fairness(world, data) -> list[Alert]:
-    gap = selection_gap(data["_decision"], data["_group"])
+def _fairness(world, days) -> list[Alert]:
+    gap = gap_over(days)
     limit = world.sc.policy.fairness.max
     if gap is None or gap <= limit:
         return []

@@ -45,9 +45,7 @@ def kpis(w) -> dict:
     detect = [i.detected_day - i.start_day for i in w.incidents if i.detected_day is not None]
     recover = [i.recovered_day - i.detected_day for i in w.incidents
                if i.recovered_day is not None and i.detected_day is not None]
-    decisions = [log.decision for log in w.logs.values()]
-    groups = [log.group for log in w.logs.values()]
-    gap = monitors.selection_gap(np.concatenate(decisions), np.concatenate(groups)) if decisions else None
+    gap = monitors.gap_over(w.logs.values())
     return {
         "days": len(tl),
         "cases": cases,

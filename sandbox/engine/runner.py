@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from sandbox import drift
 from sandbox.data.stream import concrete
 from sandbox.decisions import RESPONSES
 from sandbox.engine import processes
@@ -60,6 +61,7 @@ class Simulation:
         test = model.evaluation["test"]
         scores, ok = predict_scores(model, test.X, w.sc.task.type)
         w.reference_scores = np.sort(scores[ok])
+        w.reference_score_sums = drift.prefix_sums(w.reference_scores)
         w.expected_error = self._expected_error(record)
         make_reference(w, model, w.history)
         if record["gate"]["go"]:

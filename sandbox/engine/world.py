@@ -41,6 +41,7 @@ class DayLog:
     feedback_day: np.ndarray  # when a caseworker's decision was fed back as a label (inf if never)
     version: np.ndarray  # model version that scored the case (0 = none)
     counts: dict = field(default_factory=dict)
+    memo: dict = field(default_factory=dict)  # per-day aggregates the monitors compute once (see monitors)
 
 
 class World:
@@ -88,6 +89,7 @@ class World:
         self.history = None
         self.expected_error = 0.0
         self.reference_scores = None
+        self.reference_score_sums = None
         self.gate_ref: dict = {}
 
     # ------------------------------------------------------------------ setup
@@ -126,7 +128,8 @@ class World:
         correct = rng.random(n) < self.knobs[Knob.caseworker_accuracy]
         scores = np.full(n, np.nan)
         version = np.zeros(n, dtype=np.int32)
-        gate_ok = self.gate_passes(cols, d)
+        memo: dict = {}
+        gate_ok = self.gate_passes(cols, d, memo)
         up = self.now >= self.service_down_until
         if self.champion is not None and gate_ok and up and not self.manual_incidents:
             scores, version = self._score(d, cols, n)
@@ -139,7 +142,7 @@ class World:
         y = cols[TARGET]
         final = np.where(automated, decision, np.nan)
         log = DayLog(d, cols, y, cols[self.sc.policy.fairness.attribute], scores, decision, automated, final,
-                     self._label_days(d, n), np.full(n, np.inf), version)
+                     self._label_days(d, n), np.full(n, np.inf), version, memo=memo)
         log.counts = {"cases": n, "automated": int(automated.sum()), "unscored": int(np.isnan(scores).sum()),
                       "reviewed": int((~automated & ~np.isnan(scores)).sum()), "gate_ok": gate_ok, "up": up}
         self.logs[d] = log
@@ -222,12 +225,12 @@ class World:
 
     # ------------------------------------------------------------------ validation gate
 
-    def gate_passes(self, cols, d: int) -> bool:
+    def gate_passes(self, cols, d: int, memo: dict) -> bool:
         from sandbox.engine.monitors import gate_problems
 
         if self.plan["data.validation_gate"] == "none" or self.champion is None:
             return True
-        problems = gate_problems(self, cols)
+        problems = gate_problems(self, cols, memo)
         if problems:
             self.log("validation gate", "quarantine", f"day {d} batch held back: {'; '.join(problems)}")
             from sandbox.engine.operations import detect

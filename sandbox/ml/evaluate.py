@@ -41,11 +41,17 @@ def task_metrics(y: np.ndarray, pred: np.ndarray, score: np.ndarray, task_type: 
         return {"mae": float(skm.mean_absolute_error(y, pred)),
                 "rmse": float(np.sqrt(skm.mean_squared_error(y, pred))),
                 "r2": float(skm.r2_score(y, pred))}
-    out = {"accuracy": skm.accuracy_score(y, pred),
-           "balanced_accuracy": skm.balanced_accuracy_score(y, pred),
-           "precision": skm.precision_score(y, pred, zero_division=0),
-           "recall": skm.recall_score(y, pred, zero_division=0),
-           "f1": skm.f1_score(y, pred, zero_division=0)}
+    # one confusion matrix, from which sklearn's accuracy, balanced accuracy, precision,
+    # recall and F1 follow (each of those functions would validate and count again)
+    (tn, fp), (fn, tp) = skm.confusion_matrix(y, pred, labels=[0, 1])
+    n = tn + fp + fn + tp
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    rates = [r for r in (recall if tp + fn else None, tn / (tn + fp) if tn + fp else None) if r is not None]
+    out = {"accuracy": (tp + tn) / n if n else 0.0,
+           "balanced_accuracy": sum(rates) / len(rates) if rates else 0.0,
+           "precision": precision, "recall": recall,
+           "f1": 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else 0.0}
     if len(np.unique(y)) == 2:
         out["roc_auc"] = skm.roc_auc_score(y, score)
     return {k: float(v) for k, v in out.items()}

@@ -125,8 +125,10 @@ def legacy_decoder(scenario: Scenario):
     def decode(X: pd.DataFrame) -> pd.DataFrame:
         X = X.copy()
         for col, mapping in maps.items():
-            if col in X:
-                X[col] = X[col].replace(mapping)
+            if col in X:  # map the distinct values, not every row
+                codes, uniques = pd.factorize(X[col].to_numpy(dtype=object), use_na_sentinel=True)
+                decoded = np.array([mapping.get(u, u) for u in uniques] + [np.nan], dtype=object)
+                X[col] = decoded[codes]
         for col, value in sentinels.items():
             if col in X:
                 X[col] = X[col].where(X[col] != value, np.nan)
