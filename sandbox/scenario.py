@@ -275,7 +275,9 @@ class EventSpec(Frozen):
     source: str | None = None
     group: str | None = Field(default=None, description="Protected group as 'attribute=value'.")
     magnitude: float = Field(default=1.0, description="Size of the effect; scaled by the difficulty.")
-    duration_days: float = Field(default=1.0, ge=0)
+    duration_days: float | None = Field(
+        default=None, gt=0, description="How long the event lasts. Drift and rule changes last to the end of the "
+        "run unless given; other events last one day unless given (a schema change lasts until it is fixed).")
     ramp_days: int = Field(default=0, ge=0)
     category: str | None = Field(default=None, description="Categorical drift: the category that grows.")
     deadline_days: int = Field(default=20, gt=0)
@@ -345,7 +347,8 @@ class ImpactQuestion(Frozen):
 
 class FairnessLimit(Frozen):
     metric: Literal["demographic_parity_difference", "equalized_odds_difference", "error_gap"]
-    max: float = Field(gt=0, le=1)
+    max: float = Field(gt=0, description="Largest gap the agency accepts: a rate difference (0–1) for "
+                       "classification; for regression, a gap in mean absolute error in the target's units.")
     attribute: str
 
 
@@ -382,6 +385,11 @@ class Scenario(Frozen):
                 raise ValueError(f"event '{ev.kind}' names unknown protected attribute in '{ev.group}'")
         if self.policy.fairness.attribute not in attrs:
             raise ValueError(f"policy fairness attribute '{self.policy.fairness.attribute}' is not protected")
+        fairness = self.policy.fairness
+        if self.task.type == "classification" and fairness.max > 1:
+            raise ValueError(f"policy fairness max {fairness.max:g} is a rate difference and must be at most 1")
+        if self.task.type == "regression" and fairness.metric != "error_gap":
+            raise ValueError("a regression task's fairness limit must use the metric 'error_gap'")
         for key in self.decisions:
             if not key.startswith("scenario."):
                 raise ValueError(f"scenario decision '{key}' must be named 'scenario.<name>'")

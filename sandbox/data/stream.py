@@ -8,6 +8,7 @@ lazily, and an event injected on day d changes nothing before d.
 
 from __future__ import annotations
 
+import math
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sandbox.scenario import EventKind, EventSpec, Scenario
+from sandbox.scenario import DRIFT_KINDS, EventKind, EventSpec, Scenario
 
 STREAM_HISTORY, STREAM_DAYS, STREAM_EVENTS = 1, 2, 3
 
@@ -38,7 +39,7 @@ class ConcreteEvent:
         return self.spec.kind
 
     def active(self, day: int, fixed_day: int | None = None) -> bool:
-        end = self.day + max(self.duration_days, 1) if self.kind != EventKind.schema_change else fixed_day
+        end = self.day + self.duration_days if self.kind != EventKind.schema_change else fixed_day
         return day >= self.day and (end is None or day < end)
 
     def ramp(self, day: int) -> float:
@@ -50,7 +51,8 @@ class ConcreteEvent:
 
     def to_dict(self) -> dict:
         return {"id": self.id, "kind": self.kind.value, "day": self.day, "title": self.spec.label,
-                "magnitude": round(self.magnitude, 6), "duration_days": self.duration_days,
+                "magnitude": round(self.magnitude, 6),
+                "duration_days": None if math.isinf(self.duration_days) else self.duration_days,
                 "feature": self.spec.feature, "source": self.spec.source, "group": self.spec.group}
 
 
@@ -77,7 +79,10 @@ def expand_events(specs: list[EventSpec], days: int, intensity: float, seed: int
 
 def concrete(event_id: str, spec: EventSpec, day: int, intensity: float) -> ConcreteEvent:
     scales_duration = spec.kind in {EventKind.legacy_outage, EventKind.traffic_spike, EventKind.label_stall}
-    duration = spec.duration_days * (intensity if scales_duration else 1.0)
+    if spec.duration_days is None:
+        duration = math.inf if spec.kind in DRIFT_KINDS else 1.0
+    else:
+        duration = spec.duration_days * (intensity if scales_duration else 1.0)
     return ConcreteEvent(event_id, spec, day, spec.magnitude * intensity, duration)
 
 

@@ -166,14 +166,15 @@ def run_checks(world, d: int, cadence: int) -> list[Alert]:
 def _check_signals(world, d: int, signals: set[str], start: int) -> list[Alert]:
     alerts: list[Alert] = []
     days = _days(world, start, d + 1)
-    if "data_drift" in signals and days:
+    full_week = len(_days(world, d + 1 - MIN_WINDOW_DAYS, d + 1)) >= MIN_WINDOW_DAYS  # fewer cases: too noisy
+    if "data_drift" in signals and full_week:
         res = daily_drift(world, d) if start == d + 1 - MIN_WINDOW_DAYS else drift.check_summary(
             world.reference, window_summary(world, start, d + 1), world.plan["monitoring.drift_threshold"],
             world.plan["monitoring.drift_share"])
         if res is not None and res.dataset_drift:
             alerts.append(Alert(world.now, "data_drift", f"{len(res.drifted)} of {len(res.columns)} columns drifted"
                                 f" ({', '.join(res.drifted)})", res.share, world.plan["monitoring.drift_share"]))
-    if "prediction_drift" in signals and days:
+    if "prediction_drift" in signals and full_week:
         alerts += _prediction_drift(world, np.concatenate([log.scores for log in days]))
     if "performance" in signals:
         alerts += _performance(world, d)
