@@ -1,4 +1,4 @@
-"""Command line: ``sandbox validate | schema | run | bench``.
+"""Command line: ``sandbox validate | schema | run | score | bench``.
 
 Problems with files are printed as ``file:line: field.path: message`` lines and
 exit with status 1; a traceback is never shown to a course author.
@@ -58,7 +58,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, help="write the run result JSON here")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--dry-run", action="store_true", help="load and check everything, then stop before running")
+    p.add_argument("--no-score", action="store_true", help="skip scoring (and the expert plan's replay)")
     p.set_defaults(func=cmd_run)
+    p = sub.add_parser("score", help="rescore a saved run with the current rubric")
+    p.add_argument("run", type=Path, help="a run result JSON written by 'sandbox run --out'")
+    p.add_argument("--out", type=Path, help="write the rescored result JSON here")
+    p.set_defaults(func=cmd_score)
     p = sub.add_parser("bench", help="run the benchmark suite")
     p.add_argument("--json", type=Path, help="also write the figures as JSON")
     p.add_argument("--repeats", type=int, default=5)
@@ -106,9 +111,15 @@ def cmd_run(args) -> int:
         return 1
     _play(sim, quiet=args.quiet or not sys.stderr.isatty())
     result = sim.result()
+    if not args.no_score:
+        from sandbox.scoring import score_run
+
+        result["score"] = score_run(result, loaded)
     if args.out:
         args.out.write_text(to_json(result), encoding="utf-8")
     print(summary(result))
+    if result["score"]:
+        print("\n" + score_summary(result["score"]))
     if args.out:
         print(f"\nresult written to {args.out}")
     return 0
@@ -147,6 +158,40 @@ def summary(result: dict) -> str:
         lines.append(f"  … and {len(result['alerts']) - 10} more")
     for g in result["governance"]:
         lines.append(f"  {'passed' if g['passed'] else 'FAILED'}: {g['title']} — {g['outcome']}")
+    return "\n".join(lines)
+
+
+def cmd_score(args) -> int:
+    from sandbox.engine.result import to_json
+    from sandbox.loader import load_scenario
+    from sandbox.scoring import score_run
+
+    try:
+        result = json.loads(args.run.read_text(encoding="utf-8"))
+        scenario_id = result["scenario"]["id"]
+    except FileNotFoundError:
+        print(f"{args.run}:1: (file): file not found", file=sys.stderr)
+        return 1
+    except (json.JSONDecodeError, KeyError, TypeError) as exc:
+        print(f"{args.run}:1: (file): not a run result written by 'sandbox run --out' ({exc})", file=sys.stderr)
+        return 1
+    loaded = load_scenario(scenario_id)
+    result["score"] = score_run(result, loaded)
+    if args.out:
+        args.out.write_text(to_json(result), encoding="utf-8")
+    print(score_summary(result["score"]))
+    return 0
+
+
+def score_summary(score: dict) -> str:
+    lines = [f"Score {score['total']:.1f} / 100 — ML Test Score readiness {score['readiness']:g} "
+             f"({score['band']}, weakest section: {score['readiness_section']}); impact level {score['impact_level']}"]
+    for s in score["sections"]:
+        lines.append(f"  {s['title']:<44} {s['points']:>5g} / {s['max_points']:g}")
+    if score["improvements"]:
+        lines += ["", "Most valuable improvements"]
+        for n, imp in enumerate(score["improvements"], 1):
+            lines.append(f"  {n}. {imp['title']} (+{imp['points_to_gain']:g}): {imp['advice']}  [{imp['lesson']}]")
     return "\n".join(lines)
 
 

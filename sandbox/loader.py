@@ -15,6 +15,7 @@ from sandbox.scenario import Scenario
 from sandbox.yamlio import LoadError, Problem, YamlDoc, parse_model, read_yaml
 
 SCENARIOS_DIR = Path(__file__).resolve().parent.parent / "scenarios"
+LESSONS_DIR = Path(__file__).resolve().parent.parent / "lessons"
 
 
 @dataclass(frozen=True)
@@ -193,4 +194,10 @@ def _validate_folder(folder: Path) -> list[Problem]:
             load_plan(loaded, plan_path)
         except LoadError as exc:
             problems.extend(exc.problems)
+    from sandbox.scoring.rubric import load_rubric
+
+    try:  # the core rubric, extended by the scenario's own when it has one
+        load_rubric(folder / "rubric.yaml", LESSONS_DIR)
+    except LoadError as exc:
+        problems.extend(p for p in exc.problems if p not in problems)
     return problems

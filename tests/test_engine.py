@@ -123,3 +123,15 @@ def test_golden_expert_result():
         GOLDEN.parent.mkdir(exist_ok=True)
         GOLDEN.write_text(json.dumps(story, indent=1))
     assert story == json.loads(GOLDEN.read_text())
+
+
+@pytest.mark.parametrize("algorithm", ["logistic_regression", "decision_tree", "random_forest", "gradient_boosting"])
+@pytest.mark.parametrize("mitigation", ["none", "reweighing", "correlation_remover"])
+@pytest.mark.parametrize("cleaning", ["none", "basic", "full"])
+def test_every_model_pipeline_runs(tiny, algorithm, mitigation, cleaning):
+    """Each algorithm with each mitigation and cleaning choice trains, evaluates and scores cases."""
+    plan = load_plan(tiny, None).with_changes(model__algorithm=algorithm, model__bias_mitigation=mitigation,
+                                              data__cleaning=cleaning, evaluation__robustness_tests=True)
+    result = Simulation(tiny, plan, seed=0).run()
+    assert 0.5 < result["evaluation"]["initial"]["metrics"]["accuracy"] <= 1
+    assert sum(r["automated"] for r in result["timeline"]) > 0

@@ -14,7 +14,8 @@ def build_result(sim) -> dict:
     w = sim.world
     evaluations = [_public(e) for e in w.evaluations]
     result = {
-        "scenario": {"id": w.sc.id, "title": w.sc.title, "difficulty": sim.difficulty, "task": w.sc.task.type},
+        "scenario": {"id": w.sc.id, "title": w.sc.title, "difficulty": sim.difficulty, "task": w.sc.task.type,
+                     "label_delay_days": w.sc.timeline.label_delay_days},
         "seed": sim.seed,
         "plan": sim.plan.to_dict(),
         "evaluation": {"initial": evaluations[0], "retrains": evaluations[1:]},

@@ -88,7 +88,7 @@ def prepare_training(df: pd.DataFrame, scenario: Scenario, plan) -> TrainingSet:
         df = df.drop_duplicates(subset=[*cols, *scenario.protected_names(), TARGET])
         dups = before - len(df)
     dropped = 0
-    if plan["data.cleaning"] != "full" and plan["model.algorithm"] != "gradient_boosting":
+    if not handles_missing(plan):
         complete = df[cols].notna().all(axis=1)
         dropped = int((~complete).sum())
         df = df[complete]
@@ -97,6 +97,14 @@ def prepare_training(df: pd.DataFrame, scenario: Scenario, plan) -> TrainingSet:
     weights = _reweighing(groups[scenario.policy.fairness.attribute].to_numpy(), y) \
         if plan["model.bias_mitigation"] == "reweighing" and scenario.task.type == "classification" else None
     return TrainingSet(df[cols].reset_index(drop=True), y, groups, weights, rows_in, dropped, dups)
+
+
+def handles_missing(plan) -> bool:
+    """Whether the pipeline takes missing values: imputed by full cleaning, or native to gradient boosting
+    (unless fairlearn's CorrelationRemover, which needs complete rows, comes first)."""
+    if plan["data.cleaning"] == "full":
+        return True
+    return plan["model.algorithm"] == "gradient_boosting" and plan["model.bias_mitigation"] != "correlation_remover"
 
 
 def _reweighing(group: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -197,7 +205,7 @@ def train_model(ts: TrainingSet, scenario: Scenario, plan, version: int, day: in
     pipe = build_pipeline(scenario, plan, numeric, categorical, seed)
     fit_params = {"model__sample_weight": ts.weights} if ts.weights is not None else {}
     pipe.fit(ts.X, ts.y, **fit_params)
-    accepts_missing = plan["data.cleaning"] == "full" or plan["model.algorithm"] == "gradient_boosting"
+    accepts_missing = handles_missing(plan)
     return ModelVersion(version, pipe, numeric, categorical, day, len(ts.X), accepts_missing)
 
 

@@ -1,0 +1,98 @@
+"""The facts a rubric can compare: a flat view of the plan, the run, the reference run and the impact level.
+
+Facts are read from a saved result (DESIGN §7) alone, so ``sandbox score RUN.json``
+rescores without re-running anything. Names:
+
+* ``plan.<decision id>`` — every decision, e.g. ``plan.monitoring.signals``;
+  ``plan.impact_answers.<question>``;
+* ``run.kpis.<name>``; ``run.alerts.signals`` (list); ``run.alerts.first.<signal>`` (day);
+* ``run.incident.<kind>.<field>`` for the first incident of each kind (``present``, ``detected``,
+  ``start_day``, ``detected_day``, ``time_to_detect_days``, ``time_to_recover_days``, ``harms``,
+  ``excess_harms``, ``detected_by``, ``open_at_end``) and ``run.events.kinds`` (list);
+* ``run.governance.<kind>.passed``;
+* ``run.evaluation.initial.<...>`` (metrics, fairness, robustness, gate), ``run.evaluation.retrains``
+  (count of retrained versions, whether or not they went into service);
+* ``ref.<...>``: the same ``run.`` facts from the expert plan replayed on the same seed;
+* ``impact.level`` (1–4), ``impact.raw``, ``impact.reduced``, ``impact.max``, ``impact.answered``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+MITIGATIONS = (  # in the manner of the AIA's mitigation questions: what lowers the impact score
+    ("problem.oversight", lambda v: v in ("review_adverse", "review_all")),
+    ("evaluation.fairness_audit", bool),
+    ("governance.audit_trail", bool),
+    ("governance.transparency_record", bool),
+    ("feedback.appeals_channel", bool),
+    ("data.versioning", bool),
+    ("evaluation.model_card", bool),
+    ("governance.access_control", bool),
+)
+MITIGATION_SHARE = 0.8  # AIA: mitigation score at 80% of its maximum or more lowers the impact score
+MITIGATION_REDUCTION = 0.15  # ... by 15%
+
+
+def run_facts(result: dict, prefix: str = "run") -> dict[str, Any]:
+    facts: dict[str, Any] = {}
+    kpis = result["kpis"]
+    for k, v in kpis.items():
+        facts[f"{prefix}.kpis.{k}"] = v
+    if kpis.get("fairness_gap") is not None:
+        facts[f"{prefix}.kpis.fairness_within_limit"] = kpis["fairness_gap"] <= kpis["fairness_limit"]
+    delay = result["scenario"].get("label_delay_days", 0)
+    facts[f"{prefix}.alerts.signals"] = [a["signal"] for a in result["alerts"]]
+    for a in result["alerts"]:
+        facts.setdefault(f"{prefix}.alerts.first.{a['signal']}", a["day"])
+    facts[f"{prefix}.events.kinds"] = [e["kind"] for e in result["events"]]
+    for inc in result["incidents"]:
+        base = f"{prefix}.incident.{inc['kind']}"
+        if f"{base}.present" in facts:
+            continue
+        facts[f"{base}.present"] = True
+        facts[f"{base}.detected"] = inc["detected_day"] is not None
+        facts[f"{base}.labels_show_day"] = round(inc["start_day"] + delay)  # first labels of affected cases
+        for key in ("start_day", "detected_day", "time_to_detect_days", "time_to_recover_days", "harms",
+                    "excess_harms", "detected_by", "open_at_end", "duration_days", "response"):
+            facts[f"{base}.{key}"] = inc.get(key)
+    for g in result["governance"]:
+        facts.setdefault(f"{prefix}.governance.{g['kind']}.passed", g["passed"])
+    ev = result["evaluation"]
+    _flatten(ev["initial"], f"{prefix}.evaluation.initial", facts, skip={"groups"})
+    facts[f"{prefix}.evaluation.retrains"] = len(ev["retrains"])
+    return {k: v for k, v in facts.items() if v is not None}
+
+
+def plan_facts(plan: dict) -> dict[str, Any]:
+    facts = {f"plan.{k}": v for k, v in plan["decisions"].items()}
+    facts.update({f"plan.impact_answers.{k}": v for k, v in plan.get("impact_answers", {}).items()})
+    return facts
+
+
+def impact_facts(plan: dict, questions: list) -> dict[str, Any]:
+    """Impact level I–IV from the answers: raw points, reduced when mitigations are in place, by quartile.
+
+    An unanswered question counts at its highest points, and answers count only when the plan carried
+    out the assessment: an assessment not made cannot lower the level.
+    """
+    done = bool(plan["decisions"].get("problem.impact_assessment"))
+    answers = plan.get("impact_answers", {}) if done else {}
+    raw = sum(q.points.get(answers.get(q.id), max(q.points.values())) for q in questions)
+    top = sum(max(q.points.values()) for q in questions) or 1
+    decisions = plan["decisions"]
+    mitigated = sum(1 for key, ok in MITIGATIONS if ok(decisions.get(key)))
+    reduced = raw * (1 - MITIGATION_REDUCTION) if mitigated >= MITIGATION_SHARE * len(MITIGATIONS) else raw
+    share = reduced / top
+    level = 1 if share <= 0.25 else 2 if share <= 0.5 else 3 if share <= 0.75 else 4
+    return {"impact.level": level, "impact.raw": raw, "impact.reduced": round(reduced, 4), "impact.max": top,
+            "impact.mitigations": mitigated, "impact.answered": all(q.id in answers for q in questions)}
+
+
+def _flatten(value: Any, prefix: str, out: dict, skip: set[str] = frozenset()) -> None:
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if k not in skip:
+                _flatten(v, f"{prefix}.{k}", out)
+    else:
+        out[prefix] = value

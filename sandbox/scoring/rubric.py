@@ -1,0 +1,194 @@
+"""Rubric files: sections and criteria, declared in YAML and checked like scenarios.
+
+A criterion is judged by its levels, best first: the first level whose conditions all
+hold gives the criterion its points and feedback. A condition compares one *fact*
+(``plan.<decision>``, ``run.<...>``, ``ref.<...>`` for the expert plan replayed on the
+same seed, ``impact.<...>``) with a value, using a small fixed vocabulary of comparisons.
+Nothing in a rubric is ever evaluated as code.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from sandbox.yamlio import LoadError, Problem, parse_model, read_yaml
+
+CORE_RUBRIC = Path(__file__).with_name("core.yaml")
+FACT_PREFIXES = ("plan.", "run.", "ref.", "impact.")
+PLACEHOLDER = re.compile(r"\{([A-Za-z0-9_.\-]+)\}")
+ML_TEST_SECTIONS = ("data", "model", "infrastructure", "monitoring")
+COMPARISONS = ("equals", "not_equals", "in", "contains", "ge", "le", "between", "present", "ge_ref", "le_ref")
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Condition(Frozen):
+    """One comparison over one fact. Exactly one comparison per condition.
+
+    ``count``: compare how many times this value occurs in a list-valued fact, instead of the fact.
+    ``ge_ref`` / ``le_ref``: the run's value against the reference run's value of the same fact,
+    times the given factor (e.g. ``le_ref: 1.1`` is "at most 10% worse than the expert plan").
+    """
+
+    fact: str
+    count: Any = None
+    equals: Any = None
+    not_equals: Any = None
+    in_: list[Any] | None = Field(default=None, alias="in")
+    contains: Any = None
+    ge: float | None = None
+    le: float | None = None
+    between: tuple[float, float] | None = None
+    present: bool | None = None
+    ge_ref: float | None = None
+    le_ref: float | None = None
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @model_validator(mode="after")
+    def _one_comparison(self) -> Condition:
+        if not self.fact.startswith(FACT_PREFIXES):
+            raise ValueError(f"fact '{self.fact}' must start with one of {', '.join(FACT_PREFIXES)}")
+        given = [name for name in COMPARISONS if getattr(self, "in_" if name == "in" else name) is not None]
+        if len(given) != 1:
+            raise ValueError(f"give exactly one comparison ({', '.join(COMPARISONS)}); found "
+                             f"{', '.join(given) or 'none'}")
+        if given[0] in ("ge_ref", "le_ref") and not self.fact.startswith("run."):
+            raise ValueError("ge_ref and le_ref compare a 'run.' fact with the reference run")
+        if self.between is not None and self.between[0] > self.between[1]:
+            raise ValueError("between needs [low, high] with low <= high")
+        return self
+
+    @property
+    def comparison(self) -> str:
+        return next(n for n in COMPARISONS if getattr(self, "in_" if n == "in" else n) is not None)
+
+
+class Level(Frozen):
+    points: float = Field(ge=0, le=10)
+    descriptor: str
+    when: list[Condition] = Field(default=[], description="All must hold; empty = always (the last level).")
+    feedback: str = Field(description="What the learner reads; {fact} placeholders show the run's evidence.")
+
+
+class Criterion(Frozen):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_.\-]*$")
+    title: str
+    section: str
+    kind: Literal["decision", "outcome", "consistency"]
+    levels: list[Level] = Field(min_length=1)
+    facilitator_note: str = ""
+    lesson: str = Field(description="Lesson section that teaches this, as 'lessons/<file>.md#<anchor>'.")
+    references: list[str] = Field(min_length=1)
+    ml_test: str | None = Field(default=None, description="The ML Test Score test this criterion scores, "
+                                "e.g. 'Data 1'; its levels score 0, 0.5 (by hand) or 1 (automated).")
+    improvement: str = Field(default="", description="What to change, shown when this criterion lost points.")
+
+    @model_validator(mode="after")
+    def _levels(self) -> Criterion:
+        if self.levels[-1].when:
+            raise ValueError("the last level must have no 'when' (it applies when nothing above does)")
+        if any(not lv.when for lv in self.levels[:-1]):
+            raise ValueError("only the last level may omit 'when'")
+        if self.ml_test is not None:
+            bad = [lv.points for lv in self.levels if lv.points not in (0, 0.5, 1)]
+            if bad:
+                raise ValueError(f"ML Test Score levels score 0, 0.5 or 1, not {bad[0]:g}")
+        for lv in self.levels:
+            for name in PLACEHOLDER.findall(lv.feedback):
+                if not name.startswith(FACT_PREFIXES):
+                    raise ValueError(f"feedback placeholder '{{{name}}}' is not a fact")
+        return self
+
+    @property
+    def max_points(self) -> float:
+        return max(lv.points for lv in self.levels)
+
+
+class Section(Frozen):
+    id: str
+    title: str
+    ml_test: bool = Field(default=False, description="An ML Test Score section (data, model, "
+                          "infrastructure, monitoring): its criteria sum to the section's readiness.")
+
+
+class RubricFile(Frozen):
+    id: str
+    title: str
+    extends: Literal["core"] | None = None
+    sections: list[Section] = []
+    criteria: list[Criterion] = []
+    replaces: list[str] = Field(default=[], description="Core criteria this scenario's rubric drops.")
+
+
+class Rubric(Frozen):
+    id: str
+    title: str
+    sections: list[Section]
+    criteria: list[Criterion]
+
+    def section(self, sid: str) -> Section:
+        return next(s for s in self.sections if s.id == sid)
+
+
+def _read(path: Path) -> tuple[RubricFile, Any]:
+    doc = read_yaml(path)
+    return parse_model(doc, RubricFile), doc
+
+
+def load_rubric(path: Path | None = None, lessons_dir: Path | None = None) -> Rubric:
+    """The core rubric, extended by a scenario's rubric file when given."""
+    core, core_doc = _read(CORE_RUBRIC)
+    if path is None or not path.is_file():
+        return _combine(core, None, core_doc, None, lessons_dir)
+    own, doc = _read(path)
+    return _combine(core, own, core_doc, doc, lessons_dir)
+
+
+def _combine(core: RubricFile, own: RubricFile | None, core_doc, doc, lessons_dir: Path | None) -> Rubric:
+    sections = list(core.sections)
+    criteria = [(c, core_doc, i) for i, c in enumerate(core.criteria)]
+    title, rid = core.title, core.id
+    if own is not None:
+        if own.extends != "core":
+            raise LoadError([Problem(str(doc.path), doc.line_of(("extends",)), "extends",
+                                     "a scenario rubric must say 'extends: core'")])
+        known = {c.id for c, _, _ in criteria}
+        problems = [Problem(str(doc.path), doc.line_of(("replaces", i)), f"replaces[{i}]",
+                            f"no core criterion '{cid}'") for i, cid in enumerate(own.replaces) if cid not in known]
+        if problems:
+            raise LoadError(problems)
+        criteria = [t for t in criteria if t[0].id not in own.replaces]
+        sections += [s for s in own.sections if s.id not in {x.id for x in sections}]
+        criteria += [(c, doc, i) for i, c in enumerate(own.criteria)]
+        title, rid = own.title, own.id
+    problems = _cross_check(sections, criteria, lessons_dir)
+    if problems:
+        raise LoadError(problems)
+    return Rubric(id=rid, title=title, sections=sections, criteria=[c for c, _, _ in criteria])
+
+
+def _cross_check(sections: list[Section], criteria, lessons_dir: Path | None) -> list[Problem]:
+    problems, seen = [], set()
+    section_ids = {s.id for s in sections}
+    lessons_exist = lessons_dir is not None and lessons_dir.is_dir() and any(lessons_dir.glob("*.md"))
+    for c, doc, i in criteria:
+        where = (str(doc.path), doc.line_of(("criteria", i)))
+        if c.id in seen:
+            problems.append(Problem(*where, f"criteria[{i}].id", f"criterion id '{c.id}' is used twice"))
+        seen.add(c.id)
+        if c.section not in section_ids:
+            problems.append(Problem(str(doc.path), doc.line_of(("criteria", i, "section")), f"criteria[{i}].section",
+                                    f"unknown section '{c.section}' (known: {', '.join(sorted(section_ids))})"))
+        if lessons_exist:  # links are checked once the lessons are written
+            file = c.lesson.split("#", 1)[0]
+            if not (lessons_dir.parent / file).is_file():
+                problems.append(Problem(str(doc.path), doc.line_of(("criteria", i, "lesson")), f"criteria[{i}].lesson",
+                                        f"lesson '{c.lesson}' does not exist"))
+    return problems

@@ -1,0 +1,144 @@
+"""Judge a run against a rubric: per-criterion points and feedback, sections, readiness, total.
+
+Outcome criteria compare the learner's run with the scenario's expert plan replayed on
+the same seed, difficulty and event stream (the *reference run*), so a hard year does
+not punish a good plan and an easy one does not flatter a poor plan.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from sandbox.scoring.facts import impact_facts, plan_facts, run_facts
+from sandbox.scoring.rubric import PLACEHOLDER, Condition, Criterion, Rubric
+
+READINESS_BANDS = ((0, "research project"), (1, "serious holes"), (2, "first pass"), (3, "reasonably tested"),
+                   (5, "mission-critical"))
+TOP_BAND = "exceptional"
+
+
+def readiness_band(value: float) -> str:
+    for limit, name in READINESS_BANDS:
+        if value <= limit:
+            return name
+    return TOP_BAND
+
+
+def all_facts(result: dict, reference: dict | None, impact_questions: list) -> dict[str, Any]:
+    facts = {**plan_facts(result["plan"]), **run_facts(result, "run"),
+             **impact_facts(result["plan"], impact_questions)}
+    if reference is not None:
+        facts.update(run_facts(reference, "ref"))
+    return facts
+
+
+def holds(cond: Condition, facts: dict[str, Any]) -> bool:
+    """Whether one condition holds. A missing fact satisfies only ``present: false``."""
+    name = cond.comparison
+    value = facts.get(cond.fact)
+    if name == "present":
+        return (value is not None) == cond.present
+    if value is None:
+        return False
+    if cond.count is not None:
+        value = sum(1 for v in value if v == cond.count) if isinstance(value, list) else 0
+    if name == "equals":
+        return value == cond.equals
+    if name == "not_equals":
+        return value != cond.not_equals
+    if name == "in":
+        return value in cond.in_
+    if name == "contains":
+        return isinstance(value, list) and cond.contains in value
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    if name == "ge":
+        return value >= cond.ge
+    if name == "le":
+        return value <= cond.le
+    if name == "between":
+        return cond.between[0] <= value <= cond.between[1]
+    ref = facts.get("ref." + cond.fact.removeprefix("run."))
+    if cond.count is not None and ref is not None:
+        ref = sum(1 for v in ref if v == cond.count) if isinstance(ref, list) else 0
+    if ref is None or isinstance(ref, bool) or not isinstance(ref, int | float):
+        return False
+    if name == "ge_ref":
+        return value >= ref * cond.ge_ref
+    return value <= ref * cond.le_ref  # le_ref
+
+
+def judge(criterion: Criterion, facts: dict[str, Any]) -> dict:
+    level = next(lv for lv in criterion.levels if all(holds(c, facts) for c in lv.when))
+    used = {c.fact for lv in criterion.levels for c in lv.when} | set(
+        n for lv in criterion.levels for n in PLACEHOLDER.findall(lv.feedback))
+    evidence = {}
+    for name in sorted(used):
+        if name in facts:
+            evidence[name] = _plain(facts[name])
+        ref = "ref." + name.removeprefix("run.")
+        if name.startswith("run.") and ref in facts:
+            evidence[ref] = _plain(facts[ref])
+    return {"id": criterion.id, "title": criterion.title, "section": criterion.section, "kind": criterion.kind,
+            "ml_test": criterion.ml_test, "points": level.points, "max_points": criterion.max_points,
+            "level": level.descriptor, "feedback": fill(level.feedback, facts), "evidence": evidence,
+            "lesson": criterion.lesson, "references": list(criterion.references),
+            "facilitator_note": criterion.facilitator_note,
+            "improvement": criterion.improvement if level.points < criterion.max_points else ""}
+
+
+def score(result: dict, rubric: Rubric, impact_questions: list, reference: dict | None = None) -> dict:
+    facts = all_facts(result, reference, impact_questions)
+    criteria = [judge(c, facts) for c in rubric.criteria]
+    sections = []
+    for s in rubric.sections:
+        mine = [c for c in criteria if c["section"] == s.id]
+        if not mine:
+            continue
+        got, top = sum(c["points"] for c in mine), sum(c["max_points"] for c in mine)
+        sections.append({"id": s.id, "title": s.title, "points": got, "max_points": top, "ml_test": s.ml_test,
+                         "percent": round(100 * got / top, 1) if top else 0.0})
+    ml = [s for s in sections if s["ml_test"]]
+    readiness = min((s["points"] for s in ml), default=0.0)
+    got, top = sum(c["points"] for c in criteria), sum(c["max_points"] for c in criteria)
+    total = round(100 * got / top, 1) if top else 0.0
+    return {"total": total, "band": readiness_band(readiness), "readiness": readiness,
+            "readiness_section": min(ml, key=lambda s: s["points"])["id"] if ml else None,
+            "impact_level": ["I", "II", "III", "IV"][facts["impact.level"] - 1],
+            "rubric": rubric.id, "reference_plan": reference["plan"]["name"] if reference else None,
+            "sections": sections, "criteria": criteria, "improvements": improvements(criteria)}
+
+
+def improvements(criteria: list[dict], n: int = 3) -> list[dict]:
+    """The criteria with most points to gain (ties: outcome before decision, then rubric order)."""
+    lost = [c for c in criteria if c["points"] < c["max_points"]]
+    order = {"outcome": 0, "consistency": 1, "decision": 2}
+    ranked = sorted(enumerate(lost), key=lambda t: (t[1]["points"] - t[1]["max_points"], order[t[1]["kind"]], t[0]))
+    return [{"id": c["id"], "title": c["title"], "points_to_gain": c["max_points"] - c["points"],
+             "advice": c["improvement"] or c["feedback"], "lesson": c["lesson"]} for _, c in ranked[:n]]
+
+
+def fill(text: str, facts: dict[str, Any]) -> str:
+    """Replace ``{fact}`` placeholders with the facts' values (only names; nothing is evaluated)."""
+    return PLACEHOLDER.sub(lambda m: _show(facts.get(m.group(1))), text)
+
+
+def _show(value: Any) -> str:
+    if value is None:
+        return "n/a"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        if math.isclose(value, round(value)):
+            return f"{round(value):,}"
+        return f"{value:,.3g}" if abs(value) < 1 else f"{value:,.1f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, list):
+        return ", ".join(map(str, value)) or "none"
+    return str(value).replace("_", " ")
+
+
+def _plain(value: Any) -> Any:
+    return round(value, 6) if isinstance(value, float) else value
