@@ -59,6 +59,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--dry-run", action="store_true", help="load and check everything, then stop before running")
     p.add_argument("--no-score", action="store_true", help="skip scoring (and the expert plan's replay)")
+    p.add_argument("--report", type=Path, help="write a self-contained HTML report here")
     p.set_defaults(func=cmd_run)
     p = sub.add_parser("score", help="rescore a saved run with the current rubric")
     p.add_argument("run", type=Path, help="a run result JSON written by 'sandbox run --out'")
@@ -117,9 +118,15 @@ def cmd_run(args) -> int:
         result["score"] = score_run(result, loaded)
     if args.out:
         args.out.write_text(to_json(result), encoding="utf-8")
+    if args.report:
+        from sandbox.report import render
+
+        args.report.write_text(render(result), encoding="utf-8")
     print(summary(result))
     if result["score"]:
         print("\n" + score_summary(result["score"]))
+    if args.report:
+        print(f"report written to {args.report}")
     if args.out:
         print(f"\nresult written to {args.out}")
     return 0

@@ -229,3 +229,25 @@ def test_scores_stay_within_bounds_for_any_plan(changes, seed):
     assert all(0 <= sec["points"] <= sec["max_points"] for sec in s["sections"])
     assert s["band"] in {"research project", "serious holes", "first pass", "reasonably tested", "mission-critical",
                          "exceptional"}
+
+
+def test_report_is_self_contained_and_describes_every_chart(tmp_path, capsys):
+    import re
+
+    out = tmp_path / "r.html"
+    assert main(["run", "benefits-triage", "--plan", "naive", "--quiet", "--report", str(out)]) == 0
+    text = out.read_text()
+    # nothing is fetched: scripts are inline, and the page itself links no external style, image or font
+    # (the embedded plotly.js mentions map-tile sites, for map charts this report does not draw)
+    assert "<script src" not in text and "<link" not in text
+    page = re.sub(r"<script>.*?</script>", "", text, flags=re.S)
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", page)
+    assert not re.search(r"@import|url\(", page)
+    naive = run_flagship("naive", seed=1)
+    s = _score(naive, run_flagship("expert", seed=1))
+    assert f"{s['total']:.1f} / 100" in text
+    assert "<figcaption>" in text and "Accuracy averaged" in text and "alerts were raised" in text
+    for inc in naive["incidents"]:
+        assert inc["title"].replace("'", "&#x27;") in text
+    for c in s["criteria"]:
+        assert c["lesson"] in text
