@@ -29,8 +29,11 @@ def test_orchestration_shortens_a_serving_outage():
 
 
 def test_canary_with_rollback_limits_a_bad_release():
-    big_bang = run_flagship("expert", deployment__strategy="big_bang", deployment__automated_rollback=False)
-    canary = run_flagship("expert")
+    # without a monitor on the model's scores (which would also catch it), the canary is the safeguard
+    signals = ["data_drift", "performance", "fairness", "system_health"]
+    big_bang = run_flagship("expert", deployment__strategy="big_bang", deployment__automated_rollback=False,
+                            monitoring__signals=signals)
+    canary = run_flagship("expert", monitoring__signals=signals)
     assert _harms_between(canary, 240, 260) < _harms_between(big_bang, 240, 260)
     assert _incident(canary, "bad_release")["duration_days"] < _incident(big_bang, "bad_release")["duration_days"]
 

@@ -152,13 +152,14 @@ def window(world, start: int, end: int) -> dict[str, np.ndarray]:
 
 
 def run_checks(world, d: int, cadence: int) -> list[Alert]:
-    """The plan's monitors over the trailing window; alerts fire when a signal starts failing."""
+    """The plan's monitors over the trailing window; alerts fire when a signal (or, for data drift, a column)
+    starts failing."""
     signals = set(world.plan["monitoring.signals"]) - {"system_health"}
     if world.reference is None:
         return []
     found = _check_signals(world, d, signals, d + 1 - max(cadence, MIN_WINDOW_DAYS))
-    failing = {a.signal for a in found}
-    new = [a for a in found if a.signal not in world.firing]
+    failing = set().union(*(a.keys for a in found))
+    new = [a for a in found if not a.keys <= world.firing]
     world.firing = (world.firing & {"system_health"}) | failing
     return new
 
@@ -173,7 +174,8 @@ def _check_signals(world, d: int, signals: set[str], start: int) -> list[Alert]:
             world.plan["monitoring.drift_share"])
         if res is not None and res.dataset_drift:
             alerts.append(Alert(world.now, "data_drift", f"{len(res.drifted)} of {len(res.columns)} columns drifted"
-                                f" ({', '.join(res.drifted)})", res.share, world.plan["monitoring.drift_share"]))
+                                f" ({', '.join(res.drifted)})", res.share, world.plan["monitoring.drift_share"],
+                                tuple(res.drifted)))
     if "prediction_drift" in signals and full_week:
         alerts += _prediction_drift(world, np.concatenate([log.scores for log in days]))
     if "performance" in signals:

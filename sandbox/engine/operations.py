@@ -8,10 +8,15 @@ a mechanism: a fix upstream, a restart, a rollback, or a retrained model.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
+import numpy as np
+
+from sandbox import drift
 from sandbox.engine.records import Alert, Incident
 from sandbox.engine.world import ALERT_DELAY_DAYS, World
+from sandbox.ml.train import predict_scores
 from sandbox.scenario import DRIFT_KINDS
 
 DATA_DRIFT_DETECTS = {"covariate_drift", "subgroup_drift", "seasonal_shift", "schema_change", "corrupted_batch"}
@@ -175,6 +180,12 @@ def go_live(world: World, model) -> None:
     world.champion = model
     world.candidate = None
     world.baseline_metric = model.evaluation.get("baseline")
+    if "test" in model.evaluation:  # the scores the team saw at evaluation (a serving defect is not in them)
+        test = model.evaluation["test"]
+        scores, ok = predict_scores(dataclasses.replace(model, defect=None), test.X, world.sc.task.type)
+        world.reference_scores = np.sort(scores[ok])
+        world.reference_score_sums = drift.prefix_sums(world.reference_scores)
+        world.firing -= {"prediction_drift", "performance"}  # a new model: its outputs are judged afresh
     if model.defect is None and "frame" in model.evaluation:
         make_reference(world, model, model.evaluation["frame"])  # monitors compare with what it learned from
         world.firing.clear()

@@ -19,10 +19,17 @@ class Alert:
     message: str
     value: float | None = None
     threshold: float | None = None
+    columns: tuple[str, ...] = ()  # data drift: the columns that drifted
+
+    @property
+    def keys(self) -> set[str]:
+        """What is failing: the signal, and for data drift each drifted column (a new column re-alerts)."""
+        return {f"{self.signal}:{c}" for c in self.columns} if self.columns else {self.signal}
 
     def to_dict(self) -> dict:
         d = asdict(self)
         d["day"] = round(self.day, 4)
+        del d["columns"]
         return d
 
 

@@ -10,9 +10,6 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import numpy as np
-
-from sandbox import drift
 from sandbox.data.stream import concrete
 from sandbox.decisions import RESPONSES
 from sandbox.engine import processes
@@ -22,7 +19,6 @@ from sandbox.engine.result import build_result, kpis
 from sandbox.engine.training import train_version
 from sandbox.engine.world import World
 from sandbox.loader import LoadedScenario, Plan, plan_from_dict
-from sandbox.ml.train import predict_scores
 from sandbox.scenario import EventSpec
 
 SNAPSHOT_VERSION = 1
@@ -58,10 +54,6 @@ class Simulation:
         model, record = train_version(w, w.history, 0, 1)
         w.models.append(model)
         w.evaluations.append(record)
-        test = model.evaluation["test"]
-        scores, ok = predict_scores(model, test.X, w.sc.task.type)
-        w.reference_scores = np.sort(scores[ok])
-        w.reference_score_sums = drift.prefix_sums(w.reference_scores)
         w.expected_error = self._expected_error(record)
         make_reference(w, model, w.history)
         if record["gate"]["go"]:
