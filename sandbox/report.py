@@ -74,16 +74,10 @@ def _score(s: dict) -> str:
 
 
 def _kpis(k: dict) -> str:
-    items = [("Cases", k["cases"], "{:,}"), ("Decided automatically", k["automated_share"], "{:.1%}"),
-             ("Wrongful adverse decisions", k["wrongful_adverse_decisions"], "{:,}"),
-             ("Missed cases", k["missed_cases"], "{:,}"), ("Harms per 1,000 cases", k["harms_per_1000_cases"], "{:.1f}"),
-             (f"Fairness gap (limit {k['fairness_limit']:g})", k["fairness_gap"], "{:.3f}"),
-             ("Availability", k["availability"], "{:.2%}"), ("Largest backlog", k["backlog_max"], "{:,}"),
-             ("Mean wait (days)", k["mean_wait_days"], "{:.2f}"), ("Total cost", k["cost"], "{:,.0f}"),
-             ("Mean time to detect (days)", k["mean_time_to_detect_days"], "{:.1f}"),
-             ("Mean time to recover (days)", k["mean_time_to_recover_days"], "{:.1f}")]
-    rows = "".join(f"<tr><th scope=row>{_e(n)}</th><td class=num>{'n/a' if v is None else f.format(v)}</td></tr>"
-                   for n, v, f in items)
+    from sandbox.cli import KPI_LABELS  # the same figures, labels and formats as the command line's summary
+
+    rows = "".join(f"<tr><th scope=row>{_e(label.format(**k))}</th><td class=num>"
+                   f"{'n/a' if k.get(key) is None else fmt.format(k[key])}</td></tr>" for key, label, fmt in KPI_LABELS)
     return f"<h2>Key figures</h2><table>{rows}</table>"
 
 
