@@ -46,7 +46,7 @@ def champion_on(world, test) -> float | None:
 def labelled_window(world, now: float) -> pd.DataFrame:
     """Cases whose labels are known by ``now`` within the plan's data window, most recent first-capped."""
     window = world.plan["retraining.data_window_days"]
-    frames = []
+    parts = []
     for d, log in world.logs.items():
         if d < now - window:
             continue
@@ -58,10 +58,14 @@ def labelled_window(world, now: float) -> pd.DataFrame:
         part = {c: v[known] for c, v in log.cols.items()}
         # caseworkers' decisions stand in for labels that have not arrived yet
         part[TARGET] = np.where(fed_back[known], log.final[known], log.y[known]).astype(log.y.dtype)
-        frames.append(pd.DataFrame(part))
+        parts.append(part)
     history = world.history
     hist = history[history[DAY] >= now - window]
-    df = pd.concat([hist, *frames], ignore_index=True) if frames else hist
+    if parts:  # one frame from the days' arrays (a frame per day costs more than the data)
+        recent = pd.DataFrame({c: np.concatenate([p[c] for p in parts]) for c in parts[0]})
+        df = pd.concat([hist, recent], ignore_index=True)
+    else:
+        df = hist
     cap = int(world.sc.data.synthetic.history_cases if world.sc.data.synthetic else len(history))
     if len(df) > cap:
         df = df.sort_values(DAY, kind="stable").iloc[-cap:]
