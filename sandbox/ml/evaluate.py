@@ -79,79 +79,86 @@ def evaluate(model: ModelVersion, test: TrainingSet, scenario: Scenario, plan, t
 
 
 def group_metrics(y: np.ndarray, pred: np.ndarray, group: np.ndarray, scenario: Scenario) -> tuple[dict, dict]:
-    """Per-group table and the fairness summary against the scenario's policy limit."""
+    """Per-group table and the fairness summary against the scenario's policy limit.
+
+    fairlearn's MetricFrame splits the cases by group and counts once per group (a
+    confusion matrix, or the error sum); every rate and gap follows from those counts,
+    which costs one MetricFrame pass instead of one per metric.
+    """
     limit = scenario.policy.fairness
     if scenario.task.type == "regression":
-        mf = MetricFrame(metrics={"mae": skm.mean_absolute_error, "count": _count}, y_true=y, y_pred=pred,
-                         sensitive_features=group)
-        gap = float(mf.difference()["mae"])
-        return _frame(mf), {"metric": "error_gap", "value": gap, "limit": limit.max,
-                            "within_limit": gap <= limit.max, "attribute": limit.attribute}
-    mf = MetricFrame(metrics={"selection_rate": _selection_rate, "false_positive_rate": _fpr,
-                              "false_negative_rate": _fnr, "accuracy": _accuracy, "count": _count},
-                     y_true=y, y_pred=pred, sensitive_features=group)
-    diff, ratio = mf.difference(), mf.ratio()
-    values = {"demographic_parity_difference": float(diff["selection_rate"]),
+        table = _disaggregate(_error_counts, y, pred, group, lambda c: {"mae": _div(c[0], c[1]), "count": c[1]})
+        gap = _spread(table, "mae")
+        return table, {"metric": "error_gap", "value": gap, "limit": limit.max,
+                       "within_limit": gap <= limit.max, "attribute": limit.attribute}
+    table = _disaggregate(_confusion_counts, y, pred, group, _rates)
+    values = {"demographic_parity_difference": _spread(table, "selection_rate"),
               # equalized odds difference = the larger of the TPR and FPR gaps (TPR gap = FNR gap)
-              "equalized_odds_difference": float(max(diff["false_positive_rate"], diff["false_negative_rate"])),
-              "error_gap": float(diff["accuracy"])}
+              "equalized_odds_difference": max(_spread(table, "false_positive_rate"),
+                                               _spread(table, "false_negative_rate")),
+              "error_gap": _spread(table, "accuracy")}
     value = float(values[limit.metric])
+    selection = [r["selection_rate"] for r in table.values() if not np.isnan(r["selection_rate"])]
     fairness = {"metric": limit.metric, "value": value, "limit": limit.max, "within_limit": value <= limit.max,
                 "attribute": limit.attribute,
                 "demographic_parity_difference": values["demographic_parity_difference"],
                 "equalized_odds_difference": values["equalized_odds_difference"],
-                "four_fifths_ratio": float(ratio["selection_rate"]),
+                "four_fifths_ratio": _div(min(selection), max(selection)) if selection else float("nan"),
                 "four_fifths_note": "US employment heuristic only; the agency's own limit applies."}
-    return _frame(mf), fairness
+    return table, fairness
 
 
-# Plain numpy metric functions for MetricFrame (sklearn's validated versions cost ~1 ms per call).
-def _selection_rate(y_true, y_pred) -> float:
-    return float(np.mean(y_pred == 1)) if len(y_pred) else float("nan")
+def _confusion_counts(y_true, y_pred) -> np.ndarray:
+    """tn, fp, fn, tp."""
+    return np.bincount(2 * np.asarray(y_true, dtype=np.int64) + np.asarray(y_pred, dtype=np.int64), minlength=4)
 
 
-def _fpr(y_true, y_pred) -> float:
-    neg = y_true == 0
-    return float(np.mean(y_pred[neg] == 1)) if neg.any() else float("nan")
+def _error_counts(y_true, y_pred) -> np.ndarray:
+    return np.array([float(np.abs(np.asarray(y_true) - np.asarray(y_pred)).sum()), float(len(y_true))])
 
 
-def _fnr(y_true, y_pred) -> float:
-    pos = y_true == 1
-    return float(np.mean(y_pred[pos] == 0)) if pos.any() else float("nan")
+def _rates(c: np.ndarray) -> dict:
+    tn, fp, fn, tp = (int(v) for v in c)
+    n = tn + fp + fn + tp
+    return {"selection_rate": _div(fp + tp, n), "false_positive_rate": _div(fp, tn + fp),
+            "false_negative_rate": _div(fn, fn + tp), "accuracy": _div(tn + tp, n), "count": float(n)}
 
 
-def _accuracy(y_true, y_pred) -> float:
-    return float(np.mean(y_true == y_pred)) if len(y_true) else float("nan")
+def _div(a, b) -> float:
+    return float(a / b) if b else float("nan")
 
 
-def _count(y_true, y_pred) -> int:
-    return len(y_true)
+def _disaggregate(counter, y, pred, group, derive) -> dict:
+    mf = MetricFrame(metrics={"counts": counter}, y_true=y, y_pred=pred, sensitive_features=group)
+    return {str(g): derive(c) for g, c in mf.by_group["counts"].items()}
 
 
-def _frame(mf: MetricFrame) -> dict:
-    table = mf.by_group
-    return {str(g): {k: float(v) for k, v in row.items()} for g, row in table.iterrows()}
+def _spread(table: dict, key: str) -> float:
+    """Largest minus smallest group value (groups where the rate is undefined left out, as MetricFrame does)."""
+    vals = [r[key] for r in table.values() if not np.isnan(r[key])]
+    return float(max(vals) - min(vals)) if vals else float("nan")
 
 
 def _robustness(model: ModelVersion, test: TrainingSet, scenario: Scenario, base: dict, seed: int) -> dict:
+    """The test set again with noisy numeric inputs, and with one input missing (both scored in one call)."""
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(7,)))
     key = "mae" if scenario.task.type == "regression" else "accuracy"
-    X = test.X.copy()
+    noisy = test.X.copy()
     for c in model.numeric:
-        q75, q25 = np.nanpercentile(X[c], [75, 25])
-        X[c] = X[c] + ROBUSTNESS_NOISE_SD * (q75 - q25) / 1.349 * rng.standard_normal(len(X))
-    noisy = _metric_on(model, X, test.y, scenario, key)
-    X = test.X.copy()
+        q75, q25 = np.nanpercentile(noisy[c], [75, 25])
+        noisy[c] = noisy[c] + ROBUSTNESS_NOISE_SD * (q75 - q25) / 1.349 * rng.standard_normal(len(noisy))
     drop = model.numeric[0] if model.numeric else model.categorical[0]
-    X[drop] = np.nan
-    missing = _metric_on(model, X, test.y, scenario, key)
-    return {"metric": key, "baseline": base[key], "noise": noisy, "missing_" + drop: missing,
-            "worst_drop": float(max(base[key] - v for v in (noisy, missing) if v is not None))
+    missing = test.X.assign(**{drop: np.nan})
+    scores, ok = predict_scores(model, pd.concat([noisy, missing], ignore_index=True), scenario.task.type)
+    n = len(test.X)
+    noisy_v, missing_v = (_metric_on(scores[part], ok[part], test.y, scenario, key)
+                          for part in (slice(0, n), slice(n, 2 * n)))
+    return {"metric": key, "baseline": base[key], "noise": noisy_v, "missing_" + drop: missing_v,
+            "worst_drop": float(max(base[key] - v for v in (noisy_v, missing_v) if v is not None))
             if scenario.task.type == "classification" else None}
 
 
-def _metric_on(model, X, y, scenario, key) -> float | None:
-    scores, ok = predict_scores(model, X, scenario.task.type)
+def _metric_on(scores, ok, y, scenario, key) -> float | None:
     if ok.mean() < 0.5:
         return 0.0 if key == "accuracy" else None  # most cases could not be scored at all
     pred = decide(scores[ok], scenario)

@@ -178,6 +178,11 @@ class _Decorrelator(CorrelationRemover):
         return super().transform(X)
 
 
+# Small boosted trees: on a few thousand cases 30 rounds of 15-leaf trees score as well as
+# scikit-learn's defaults (100 rounds of 31 leaves) at a fraction of the cost of each retrain.
+_BOOSTING = {"max_iter": 30, "learning_rate": 0.15, "max_leaf_nodes": 15}
+
+
 def _estimator(scenario: Scenario, plan, seed: int):
     algo = plan["model.algorithm"]
     weight = "balanced" if plan["model.class_weight"] == "balanced" else None
@@ -186,14 +191,14 @@ def _estimator(scenario: Scenario, plan, seed: int):
                 "logistic_regression": lambda: Ridge(alpha=1.0),
                 "decision_tree": lambda: DecisionTreeRegressor(max_depth=8, random_state=seed),
                 "random_forest": lambda: RandomForestRegressor(n_estimators=60, max_depth=10, random_state=seed),
-                "gradient_boosting": lambda: HistGradientBoostingRegressor(max_iter=50, random_state=seed),
+                "gradient_boosting": lambda: HistGradientBoostingRegressor(**_BOOSTING, random_state=seed),
                 }[algo]()
     return {"logistic_regression": lambda: LogisticRegression(max_iter=500, class_weight=weight),
             "linear_regression": lambda: LogisticRegression(max_iter=500, class_weight=weight),
             "decision_tree": lambda: DecisionTreeClassifier(max_depth=6, class_weight=weight, random_state=seed),
             "random_forest": lambda: RandomForestClassifier(n_estimators=60, max_depth=8, class_weight=weight,
                                                             random_state=seed),
-            "gradient_boosting": lambda: HistGradientBoostingClassifier(max_iter=50, class_weight=weight,
+            "gradient_boosting": lambda: HistGradientBoostingClassifier(**_BOOSTING, class_weight=weight,
                                                                         random_state=seed),
             }[algo]()
 
