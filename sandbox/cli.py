@@ -28,6 +28,18 @@ KPI_LABELS = (
     ("mean_time_to_detect_days", "mean time to detect an incident (days)", "{:.1f}"),
     ("mean_time_to_recover_days", "mean time to recover (days)", "{:.1f}"),
 )
+REGRESSION_LABELS = {  # a regression task's harms are estimates off by more than the scenario's tolerance
+    "wrongful_adverse_decisions": "estimates too high (beyond tolerance)",
+    "missed_cases": "estimates too low (beyond tolerance)",
+    "fairness_gap": "error gap between groups (policy limit {fairness_limit})",
+}
+
+
+def kpi_labels(task: str) -> list[tuple[str, str, str]]:
+    """The key figures with their labels and formats, worded for the task type."""
+    if task != "regression":
+        return list(KPI_LABELS)
+    return [(key, REGRESSION_LABELS.get(key, label), fmt) for key, label, fmt in KPI_LABELS]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -153,7 +165,7 @@ def summary(result: dict) -> str:
     sc = result["scenario"]
     lines = [f"{sc['title']} — plan '{result['plan']['name']}', seed {result['seed']}, {sc['difficulty']}",
              "", "Key figures"]
-    for key, label, fmt in KPI_LABELS:
+    for key, label, fmt in kpi_labels(sc.get("task", "classification")):
         value = k.get(key)
         text = "n/a" if value is None else fmt.format(value)
         lines.append(f"  {label.format(**k):<48} {text}")

@@ -27,7 +27,7 @@ def render(result: dict) -> str:
     parts = [f"<h1>{_e(title)}</h1>"]
     if result.get("score"):
         parts.append(_score(result["score"]))
-    parts.append(_kpis(k))
+    parts.append(_kpis(k, result["scenario"].get("task", "classification")))
     parts.append(_timeline(result))
     parts.append(_incidents(result))
     parts.append(_evaluation(result))
@@ -73,11 +73,11 @@ def _score(s: dict) -> str:
             f"{rows}</table><h3>The three most valuable improvements</h3><ol>{imps or '<li>None: full marks.</li>'}</ol>")
 
 
-def _kpis(k: dict) -> str:
-    from sandbox.cli import KPI_LABELS  # the same figures, labels and formats as the command line's summary
+def _kpis(k: dict, task: str) -> str:
+    from sandbox.cli import kpi_labels  # the same figures, labels and formats as the command line's summary
 
     rows = "".join(f"<tr><th scope=row>{_e(label.format(**k))}</th><td class=num>"
-                   f"{'n/a' if k.get(key) is None else fmt.format(k[key])}</td></tr>" for key, label, fmt in KPI_LABELS)
+                   f"{'n/a' if k.get(key) is None else fmt.format(k[key])}</td></tr>" for key, label, fmt in kpi_labels(task))
     return f"<h2>Key figures</h2><table>{rows}</table>"
 
 
@@ -127,7 +127,8 @@ def timeline_summary(result: dict) -> str:
         top = max(gaps, key=lambda t: t[1])
         limit = result["kpis"]["fairness_limit"]
         over = sum(1 for _, g in gaps if g > limit)
-        out.append(f"The daily selection-rate gap peaked at {top[1]:.3f} on day {top[0]}; it exceeded the limit of "
+        what = "error gap between groups" if result["scenario"].get("task") == "regression" else "selection-rate gap"
+        out.append(f"The daily {what} peaked at {top[1]:.3f} on day {top[0]}; it exceeded the limit of "
                    f"{limit:g} on {over} days.")
     peak = max(tl, key=lambda r: r["backlog"])
     out.append(f"The caseworker backlog peaked at {peak['backlog']:,} cases on day {peak['day']}.")

@@ -59,17 +59,18 @@ def _bias_complaint(world):
     plan = world.plan
     d = int(world.now)
     decisions = [world.logs[k] for k in range(max(0, d - 90), d) if k in world.logs]
-    gap = monitors.gap_over(decisions)
+    gap = monitors.gap_over(decisions, world.now, world.sc.task.type == "regression")
     evidence = plan["evaluation.fairness_audit"] or "fairness" in plan["monitoring.signals"]
     limit = world.sc.policy.fairness.max
     if not evidence:
         return ("no fairness evidence to answer the complaint; an independent review was ordered",
                 False, ["per-group audit or fairness monitoring"])
+    what = "error gap between groups" if world.sc.task.type == "regression" else "selection-rate gap"
     if gap is not None and gap > limit:
-        return f"complaint upheld: the selection-rate gap is {gap:.3f}, above the agency's limit {limit:g}", \
+        return f"complaint upheld: the {what} is {gap:.3f}, above the agency's limit {limit:g}", \
             False, ["a model within the fairness limit"]
     shown = "n/a" if gap is None else f"{gap:.3f}"
-    return f"complaint answered with evidence: selection-rate gap {shown} within the limit {limit:g}", True, []
+    return f"complaint answered with evidence: {what} {shown} within the limit {limit:g}", True, []
 
 
 def _regulator(world):

@@ -85,22 +85,29 @@ def day_summary(world, log) -> drift.Summary:
     return log.memo[key]
 
 
-def group_counts(log) -> dict[str, list[int]]:
-    """Per group: [adverse decisions, scored cases]."""
-    if "groups" not in log.memo:
+def group_counts(log, now: float | None = None, regression: bool = False) -> dict[str, list[float]]:
+    """Per group: [adverse decisions, scored cases]; for a regression task [summed absolute error, cases],
+    over the cases whose outcomes are known by ``now`` (all of them when ``now`` is None)."""
+    known = None if not regression or now is None else log.label_day <= now
+    key = ("groups", bool(known is None or known.all()))
+    if key not in log.memo or not key[1]:
         ok = ~np.isnan(log.decision)
+        if known is not None:
+            ok &= known
         codes, uniques = pd.factorize(log.group[ok].astype(object))
-        adverse = np.bincount(codes, weights=log.decision[ok], minlength=len(uniques))
+        values = np.abs(log.y[ok] - log.decision[ok]) if regression else log.decision[ok]
+        adverse = np.bincount(codes, weights=values, minlength=len(uniques))
         scored = np.bincount(codes, minlength=len(uniques))
-        log.memo["groups"] = {str(g): [float(a), int(n)] for g, a, n in zip(uniques, adverse, scored, strict=True)}
-    return log.memo["groups"]
+        log.memo[key] = {str(g): [float(a), int(n)] for g, a, n in zip(uniques, adverse, scored, strict=True)}
+    return log.memo[key]
 
 
-def gap_over(logs) -> float | None:
-    """Demographic parity difference of adverse decisions over the days' cases (as fairlearn computes it)."""
+def gap_over(logs, now: float | None = None, regression: bool = False) -> float | None:
+    """Demographic parity difference of adverse decisions over the days' cases (as fairlearn computes it);
+    for a regression task the gap in mean absolute error between groups."""
     total: dict[str, list] = {}
     for log in logs:
-        for g, (a, n) in group_counts(log).items():
+        for g, (a, n) in group_counts(log, now, regression).items():
             t = total.setdefault(g, [0.0, 0])
             t[0] += a
             t[1] += n
@@ -229,11 +236,12 @@ def _performance(world, d: int) -> list[Alert]:
 
 
 def _fairness(world, days) -> list[Alert]:
-    gap = gap_over(days)
+    gap = gap_over(days, world.now, world.sc.task.type == "regression")
     limit = world.sc.policy.fairness.max
     if gap is None or gap <= limit:
         return []
-    return [Alert(world.now, "fairness", f"selection-rate gap {gap:.3f} exceeds the agency's limit {limit:g}",
+    what = "error gap between groups" if world.sc.task.type == "regression" else "selection-rate gap"
+    return [Alert(world.now, "fairness", f"{what} {gap:.3f} exceeds the agency's limit {limit:g}",
                   gap, limit)]
 
 
