@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sandbox.data.stream import rng_for
+from sandbox.data.stream import TARGET, rng_for
 from sandbox.engine import monitors
 from sandbox.engine.operations import (
     detect,
@@ -28,6 +28,7 @@ from sandbox.scenario import DRIFT_KINDS, GOVERNANCE_KINDS
 CLOSE_TIME = 0.999
 CANARY_DAYS, SHADOW_DAYS, AB_DAYS, APPROVAL_DAYS, SIGNOFF_DAYS = 7, 7, 14, 2, 2
 CANARY_MAX_RATE_GAP = 0.1
+MIN_RETRAINING_CASES = 200  # fewer labelled cases than this cannot train and test a model
 
 
 def daily_service(env, world):
@@ -187,6 +188,11 @@ def retraining(env, world, reason: str):
         world.log("operations", "retraining failed", f"attempt {attempt} ({pipeline} pipeline)")
         return
     df = labelled_window(world, env.now)
+    short = _too_few_labels(world, df)
+    if short:
+        world.retraining = False
+        world.log("operations", "retraining skipped", f"attempt {attempt}: {short}")
+        return
     model, record = train_version(world, df, int(env.now), len(world.models) + 1)
     world.models.append(model)
     record["reason"] = reason
@@ -203,6 +209,17 @@ def retraining(env, world, reason: str):
     if plan["retraining.human_signoff"]:
         yield env.timeout(SIGNOFF_DAYS)
     yield from release(env, world, model)
+
+
+def _too_few_labels(world, df) -> str | None:
+    """Why the labelled window cannot train a model (too few cases, or only one outcome), if it cannot."""
+    window = world.plan["retraining.data_window_days"]
+    if len(df) < MIN_RETRAINING_CASES:
+        return (f"only {len(df)} cases with known outcomes in the last {window} days"
+                f" (at least {MIN_RETRAINING_CASES} needed)")
+    if world.sc.task.type == "classification" and df[TARGET].nunique() < 2:
+        return f"every case with a known outcome in the last {window} days has the same outcome"
+    return None
 
 
 def _worse(world, challenger: float, champion: float) -> bool:
