@@ -89,15 +89,25 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def cmd_validate(args) -> int:
-    from sandbox.loader import SCENARIOS_DIR, validate_paths
+    from sandbox.loader import LESSONS_DIR, SCENARIOS_DIR, validate_lessons, validate_paths
 
-    paths = args.paths or [SCENARIOS_DIR]
-    problems = validate_paths(paths)
+    paths = args.paths or [SCENARIOS_DIR, LESSONS_DIR]
+    course = [p for p in paths if _is_course(p)]
+    problems = validate_paths([p for p in paths if p not in course])
+    for folder in dict.fromkeys(p if p.is_dir() else p.parent for p in course):
+        problems += validate_lessons(folder)
     for p in problems:
         print(p)
     if not problems:
         print(f"ok: {', '.join(str(p) for p in paths)} valid")
     return 1 if problems else 0
+
+
+def _is_course(p: Path) -> bool:
+    """A lessons folder, or a lesson, quiz or poll file in one."""
+    if p.is_dir():
+        return p.name == "lessons" or any(p.glob("*.md")) and not (p / "scenario.yaml").exists()
+    return p.suffix == ".md" or p.name in ("quizzes.yaml", "polls.yaml")
 
 
 def cmd_schema(args) -> int:

@@ -179,7 +179,7 @@ def validate_paths(paths: list[Path]) -> list[Problem]:
             folders.extend(found)
     for folder in dict.fromkeys(folders):
         problems.extend(_validate_folder(folder))
-    return problems
+    return list(dict.fromkeys(problems))  # the shared core rubric's problems once, not once per scenario
 
 
 def _validate_folder(folder: Path) -> list[Problem]:
@@ -194,10 +194,24 @@ def _validate_folder(folder: Path) -> list[Problem]:
             load_plan(loaded, plan_path)
         except LoadError as exc:
             problems.extend(exc.problems)
-    from sandbox.scoring.rubric import load_rubric
+    from sandbox.scoring.rubric import consistency_problems, load_rubric
 
     try:  # the core rubric, extended by the scenario's own when it has one
         load_rubric(folder / "rubric.yaml", LESSONS_DIR)
+        problems.extend(p for p in consistency_problems(folder, loaded.scenario) if p not in problems)
     except LoadError as exc:
         problems.extend(p for p in exc.problems if p not in problems)
     return problems
+
+
+def validate_lessons(folder: Path = LESSONS_DIR) -> list[Problem]:
+    """Problems in the course content (lessons, quizzes, polls) under ``folder``."""
+    from sandbox.lessons import load_course
+
+    if not folder.is_dir():
+        return [Problem(str(folder), 1, "", "no lessons folder")]
+    try:
+        load_course(folder)
+    except LoadError as exc:
+        return list(exc.problems)
+    return []

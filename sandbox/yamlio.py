@@ -59,15 +59,21 @@ def read_yaml(path: Path) -> YamlDoc:
         raise LoadError([Problem(str(path), 1, "", "file not found")]) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise LoadError([Problem(str(path), 1, "", f"cannot read file: {exc}")]) from None
+    return parse_yaml_text(path, text)
+
+
+def parse_yaml_text(path: Path, text: str, first_line: int = 1) -> YamlDoc:
+    """YAML text that starts on ``first_line`` of ``path`` (front matter starts on line 2)."""
+    pad = "\n" * (first_line - 1)  # so node marks, and so error lines, count from the file's top
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        root = yaml.compose(pad + text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(pad + text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else 1
+        line = mark.line + 1 if mark else first_line
         raise LoadError([Problem(str(path), line, "", f"YAML syntax error: {exc.problem}")]) from None
     except yaml.YAMLError as exc:
-        raise LoadError([Problem(str(path), 1, "", f"YAML error: {exc}")]) from None
+        raise LoadError([Problem(str(path), first_line, "", f"YAML error: {exc}")]) from None
     return YamlDoc(path=path, data=data, root=root)
 
 

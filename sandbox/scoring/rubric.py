@@ -15,12 +15,14 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from sandbox.scenario import EventKind
 from sandbox.yamlio import LoadError, Problem, parse_model, read_yaml
 
 CORE_RUBRIC = Path(__file__).with_name("core.yaml")
 FACT_PREFIXES = ("plan.", "run.", "ref.", "impact.")
 PLACEHOLDER = re.compile(r"\{([A-Za-z0-9_.\-]+)\}")
 ML_TEST_SECTIONS = ("data", "model", "infrastructure", "monitoring")
+EVENT_FACT = re.compile(r"^(?:run|ref)\.(?:incident|governance)\.([a-z_]+)\.")
 COMPARISONS = ("equals", "not_equals", "in", "contains", "ge", "le", "between", "present", "ge_ref", "le_ref")
 
 
@@ -89,6 +91,10 @@ class Criterion(Frozen):
     ml_test: str | None = Field(default=None, description="The ML Test Score test this criterion scores, "
                                 "e.g. 'Data 1'; its levels score 0, 0.5 (by hand) or 1 (automated).")
     improvement: str = Field(default="", description="What to change, shown when this criterion lost points.")
+    assesses: list[EventKind] = Field(default=[], description="Event kinds this criterion judges besides those "
+                                      "its facts name (run.incident.<kind>, run.governance.<kind>).")
+    moved_by: list[str] = Field(default=[], description="Decisions that move an outcome criterion (one whose "
+                                "facts name no plan. or impact. fact).")
 
     @model_validator(mode="after")
     def _levels(self) -> Criterion:
@@ -177,7 +183,7 @@ def _combine(core: RubricFile, own: RubricFile | None, core_doc, doc, lessons_di
 def _cross_check(sections: list[Section], criteria, lessons_dir: Path | None) -> list[Problem]:
     problems, seen = [], set()
     section_ids = {s.id for s in sections}
-    lessons_exist = lessons_dir is not None and lessons_dir.is_dir() and any(lessons_dir.glob("*.md"))
+    course = _course(lessons_dir)
     for c, doc, i in criteria:
         where = (str(doc.path), doc.line_of(("criteria", i)))
         if c.id in seen:
@@ -186,9 +192,62 @@ def _cross_check(sections: list[Section], criteria, lessons_dir: Path | None) ->
         if c.section not in section_ids:
             problems.append(Problem(str(doc.path), doc.line_of(("criteria", i, "section")), f"criteria[{i}].section",
                                     f"unknown section '{c.section}' (known: {', '.join(sorted(section_ids))})"))
-        if lessons_exist:  # links are checked once the lessons are written
-            file = c.lesson.split("#", 1)[0]
-            if not (lessons_dir.parent / file).is_file():
-                problems.append(Problem(str(doc.path), doc.line_of(("criteria", i, "lesson")), f"criteria[{i}].lesson",
-                                        f"lesson '{c.lesson}' does not exist"))
+        why = None if course is None else course.resolves(c.lesson)
+        if why:
+            problems.append(Problem(str(doc.path), doc.line_of(("criteria", i, "lesson")), f"criteria[{i}].lesson", why))
+    return problems
+
+
+def _course(lessons_dir: Path | None):
+    """The course the links point into, or None when there is none to check against (or it has its own
+    problems, which ``sandbox validate`` reports for the lessons)."""
+    from sandbox.lessons import load_course
+
+    if lessons_dir is None or not lessons_dir.is_dir():
+        return None
+    try:
+        return load_course(lessons_dir)
+    except LoadError:
+        return None
+
+
+def criterion_facts(c: Criterion) -> list[str]:
+    return [cond.fact for lv in c.levels for cond in lv.when]
+
+
+def consistency_problems(folder: Path, scenario) -> list[Problem]:
+    """The course-wide lint for one scenario: every event kind it can inject (in any difficulty) is
+    assessed by a criterion, and every criterion can be moved by at least one decision."""
+    from sandbox.decisions import BY_ID
+
+    core, core_doc = _read(CORE_RUBRIC)
+    criteria = [(c, core_doc, i) for i, c in enumerate(core.criteria)]
+    path = folder / "rubric.yaml"
+    if path.is_file():
+        own, doc = _read(path)
+        criteria = [t for t in criteria if t[0].id not in own.replaces] + [(c, doc, i) for i, c in
+                                                                           enumerate(own.criteria)]
+    problems: list[Problem] = []
+    assessed: set[str] = set()
+    decisions = set(BY_ID) | set(scenario.decisions)
+    for c, d, i in criteria:
+        facts = criterion_facts(c)
+        assessed |= {m.group(1) for f in facts if (m := EVENT_FACT.match(f))} | {k.value for k in c.assesses}
+        for j, name in enumerate(c.moved_by):
+            if name not in decisions:
+                problems.append(Problem(str(d.path), d.line_of(("criteria", i, "moved_by", j)),
+                                        f"criteria[{i}].moved_by[{j}]", f"no decision '{name}'"))
+        if not c.moved_by and not any(f.startswith(("plan.", "impact.")) for f in facts):
+            problems.append(Problem(str(d.path), d.line_of(("criteria", i)), f"criteria[{i}]",
+                                    f"criterion '{c.id}' cannot be moved by any decision: compare a plan. fact or "
+                                    "list the decisions that move it under 'moved_by'"))
+    sdoc = read_yaml(folder / "scenario.yaml")
+    located = [(e, ("events", i)) for i, e in enumerate(scenario.events)]
+    located += [(e, ("difficulty", name, "extra_events", j)) for name, v in scenario.difficulty.items()
+                for j, e in enumerate(v.extra_events)]
+    for e, loc in located:
+        if e.kind.value not in assessed:
+            problems.append(Problem(str(sdoc.path), sdoc.line_of((*loc, "kind")), ".".join(map(str, (*loc, "kind"))),
+                                    f"no rubric criterion assesses event kind '{e.kind.value}'"
+                                    f" (add one to {path.name} that compares run.incident.{e.kind.value}.<field>)"))
     return problems
