@@ -119,13 +119,36 @@ class Course:
 
     def resolves(self, link: str) -> str | None:
         """Why a 'lessons/<file>.md#<anchor>' link does not resolve, or None when it does."""
-        file, _, anchor = link.partition("#")
-        name = file.removeprefix("lessons/")
-        if not file.startswith("lessons/") or name not in self.lessons:
-            return f"lesson '{file}' does not exist"
-        if anchor and anchor not in self.lessons[name].anchors:
-            return f"lesson '{file}' has no section '#{anchor}'"
-        return None
+        return link_problem({n: le.anchors for n, le in self.lessons.items()}, link)
+
+
+def link_problem(anchors: dict[str, frozenset[str]], link: str) -> str | None:
+    """Why a 'lessons/<file>.md#<anchor>' link does not resolve among ``anchors`` (by file name), or None."""
+    file, _, anchor = link.partition("#")
+    name = file.removeprefix("lessons/")
+    if not file.startswith("lessons/") or name not in anchors:
+        return f"lesson '{file}' does not exist"
+    if anchor and anchor not in anchors[name]:
+        return f"lesson '{file}' has no section '#{anchor}'"
+    return None
+
+
+def lesson_anchors(folder: Path) -> dict[str, frozenset[str]]:
+    """The section anchors of every lesson file in ``folder``, read from its headings alone (so links can be
+    checked even while a lesson's front matter has problems of its own)."""
+    out = {}
+    for path in sorted(folder.glob("*.md")):
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        lines = text.splitlines()
+        if lines and lines[0].strip() == "---":
+            end = next((i for i, t in enumerate(lines[1:], start=1) if t.strip() == "---"), 0)
+            lines = lines[end + 1:]
+        out[path.name] = frozenset(slug(m.group(2)) for m in (HEADING.match(t) for t in _outside_code("\n".join(lines)))
+                                   if m)
+    return out
 
 
 def slug(title: str) -> str:

@@ -123,7 +123,22 @@ def _regression_scenario(tmp_path: Path) -> Path:
                      "title": "New assessment guidance gives more hours to older people"}]
     sc["policy"]["fairness"] = {"metric": "error_gap", "max": 2.0, "attribute": "ethnicity"}
     sc["policy"]["min_metric"] = 4.0
-    return _write_scenario(tmp_path / "care-hours", sc)
+    folder = _write_scenario(tmp_path / "care-hours", sc)
+    _write_rubric(folder, "concept_drift")
+    return folder
+
+
+def _write_rubric(folder: Path, kind: str) -> None:
+    """The smallest scenario rubric that assesses an injected event kind (as the consistency lint asks)."""
+    (folder / "rubric.yaml").write_text(yaml.safe_dump({
+        "id": folder.name, "title": "Test rubric", "extends": "core",
+        "criteria": [{"id": f"test.{kind}", "title": f"The {kind} was found", "section": "operations",
+                      "kind": "outcome", "moved_by": ["monitoring.signals"],
+                      "levels": [{"points": 1, "descriptor": "found", "feedback": "Found.",
+                                  "when": [{"fact": f"run.incident.{kind}.detected", "equals": True}]},
+                                 {"points": 0, "descriptor": "not found", "feedback": "Not found."}],
+                      "lesson": "lessons/monitoring.md#what-to-monitor", "references": ["ML Test Score Monitor 7"]}]},
+        sort_keys=False))
 
 
 def test_regression_task_runs_end_to_end(tmp_path):

@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from sandbox.lessons import lesson_anchors, link_problem
 from sandbox.scenario import EventKind
 from sandbox.yamlio import LoadError, Problem, parse_model, read_yaml
 
@@ -183,7 +184,7 @@ def _combine(core: RubricFile, own: RubricFile | None, core_doc, doc, lessons_di
 def _cross_check(sections: list[Section], criteria, lessons_dir: Path | None) -> list[Problem]:
     problems, seen = [], set()
     section_ids = {s.id for s in sections}
-    course = _course(lessons_dir)
+    anchors = _anchors(lessons_dir)
     for c, doc, i in criteria:
         where = (str(doc.path), doc.line_of(("criteria", i)))
         if c.id in seen:
@@ -192,23 +193,17 @@ def _cross_check(sections: list[Section], criteria, lessons_dir: Path | None) ->
         if c.section not in section_ids:
             problems.append(Problem(str(doc.path), doc.line_of(("criteria", i, "section")), f"criteria[{i}].section",
                                     f"unknown section '{c.section}' (known: {', '.join(sorted(section_ids))})"))
-        why = None if course is None else course.resolves(c.lesson)
+        why = None if anchors is None else link_problem(anchors, c.lesson)
         if why:
             problems.append(Problem(str(doc.path), doc.line_of(("criteria", i, "lesson")), f"criteria[{i}].lesson", why))
     return problems
 
 
-def _course(lessons_dir: Path | None):
-    """The course the links point into, or None when there is none to check against (or it has its own
-    problems, which ``sandbox validate`` reports for the lessons)."""
-    from sandbox.lessons import load_course
-
-    if lessons_dir is None or not lessons_dir.is_dir():
+def _anchors(lessons_dir: Path | None) -> dict[str, frozenset[str]] | None:
+    """The lessons' section anchors by file, or None before any lesson is written."""
+    if lessons_dir is None or not lessons_dir.is_dir() or not any(lessons_dir.glob("*.md")):
         return None
-    try:
-        return load_course(lessons_dir)
-    except LoadError:
-        return None
+    return lesson_anchors(lessons_dir)
 
 
 def criterion_facts(c: Criterion) -> list[str]:
