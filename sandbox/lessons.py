@@ -60,8 +60,7 @@ class Lesson:
     @property
     def sections(self) -> list[tuple[int, str, str]]:
         """(level, title, anchor) of every heading, in order."""
-        return [(len(m.group(1)), m.group(2), slug(m.group(2)))
-                for m in (HEADING.match(line) for line in _outside_code(self.body)) if m]
+        return headings(self.body)
 
 
 class QuizOption(_Frozen):
@@ -146,8 +145,7 @@ def lesson_anchors(folder: Path) -> dict[str, frozenset[str]]:
         if lines and lines[0].strip() == "---":
             end = next((i for i, t in enumerate(lines[1:], start=1) if t.strip() == "---"), 0)
             lines = lines[end + 1:]
-        out[path.name] = frozenset(slug(m.group(2)) for m in (HEADING.match(t) for t in _outside_code("\n".join(lines)))
-                                   if m)
+        out[path.name] = frozenset(a for _, _, a in headings("\n".join(lines)))
     return out
 
 
@@ -156,6 +154,12 @@ def slug(title: str) -> str:
     text = re.sub(r"[`*_]|\[([^\]]*)\]\([^)]*\)", lambda m: m.group(1) or "", title.strip().lower())
     text = re.sub(r"[^\w\- ]", "", text)
     return text.replace(" ", "-")
+
+
+def headings(body: str) -> list[tuple[int, str, str]]:
+    """(level, title, anchor) of every Markdown heading outside code blocks."""
+    return [(len(m.group(1)), m.group(2), slug(m.group(2)))
+            for m in (HEADING.match(line) for line in _outside_code(body)) if m]
 
 
 def _outside_code(body: str):
@@ -229,9 +233,8 @@ def load_course(folder: Path) -> Course:
             if why:
                 problems.append(Problem(str(quiz_doc.path), quiz_doc.line_of(("quizzes", i, "lesson")),
                                         f"quizzes[{i}].lesson", why))
-    for kind in ("guide",):
-        if not any(le.meta.kind == kind for le in lessons.values()):
-            problems.append(Problem(str(folder), 1, "", "no facilitator guide (a lesson with 'kind: guide')"))
+    if not any(le.meta.kind == "guide" for le in lessons.values()):
+        problems.append(Problem(str(folder), 1, "", "no facilitator guide (a lesson with 'kind: guide')"))
     missing = [p for p in PHASES if not any(le.meta.phase == p for le in lessons.values())]
     if lessons and missing:
         problems.append(Problem(str(folder), 1, "", f"no lesson for phase(s): {', '.join(missing)}"))

@@ -171,14 +171,21 @@ def _combine(core: RubricFile, own: RubricFile | None, core_doc, doc, lessons_di
                             f"no core criterion '{cid}'") for i, cid in enumerate(own.replaces) if cid not in known]
         if problems:
             raise LoadError(problems)
-        criteria = [t for t in criteria if t[0].id not in own.replaces]
+        criteria = _layered(core, core_doc, own, doc)
         sections += [s for s in own.sections if s.id not in {x.id for x in sections}]
-        criteria += [(c, doc, i) for i, c in enumerate(own.criteria)]
         title, rid = own.title, own.id
     problems = _cross_check(sections, criteria, lessons_dir)
     if problems:
         raise LoadError(problems)
     return Rubric(id=rid, title=title, sections=sections, criteria=[c for c, _, _ in criteria])
+
+
+def _layered(core: RubricFile, core_doc, own: RubricFile | None, doc) -> list[tuple]:
+    """(criterion, its document, its index) for the core's criteria less those the scenario replaces, then the
+    scenario's own."""
+    dropped = set(own.replaces) if own is not None else set()
+    out = [(c, core_doc, i) for i, c in enumerate(core.criteria) if c.id not in dropped]
+    return out + ([(c, doc, i) for i, c in enumerate(own.criteria)] if own is not None else [])
 
 
 def _cross_check(sections: list[Section], criteria, lessons_dir: Path | None) -> list[Problem]:
@@ -216,12 +223,8 @@ def consistency_problems(folder: Path, scenario) -> list[Problem]:
     from sandbox.decisions import BY_ID
 
     core, core_doc = _read(CORE_RUBRIC)
-    criteria = [(c, core_doc, i) for i, c in enumerate(core.criteria)]
     path = folder / "rubric.yaml"
-    if path.is_file():
-        own, doc = _read(path)
-        criteria = [t for t in criteria if t[0].id not in own.replaces] + [(c, doc, i) for i, c in
-                                                                           enumerate(own.criteria)]
+    criteria = _layered(core, core_doc, *_read(path)) if path.is_file() else _layered(core, core_doc, None, None)
     problems: list[Problem] = []
     assessed: set[str] = set()
     decisions = set(BY_ID) | set(scenario.decisions)
