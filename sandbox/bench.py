@@ -4,6 +4,9 @@
   (setup, training and the whole simulated timeline; imports excluded);
 * ``startup_s``: a cold ``sandbox run --dry-run`` in a fresh interpreter
   (imports, scenario and plan loading);
+* ``machine_s``: a fixed pure-Python loop (ten million additions), best of three, so
+  figures from different machines can be read against each other (a current
+  laptop core takes 0.3–0.5 s with Python 3.11);
 * ``drift``: on trailing-week windows of the flagship expert run, the share of
   windows where the in-loop monitor and Evidently's DataDriftPreset reach the same
   dataset-drift decision, and how much faster the in-loop monitor is.
@@ -28,6 +31,8 @@ BENCH_DRIFT_SHARE = 0.1  # low enough that single-column drift counts, so both d
 
 def run_bench(repeats: int = 5, out=print) -> dict:
     figures: dict = {"scenarios": {}}
+    figures["machine_s"] = round(machine_seconds(), 4)
+    out(f"machine_s = {figures['machine_s']:.3f} s (a current laptop core: 0.3-0.5 s)")
     for folder in sorted(p.parent for p in SCENARIOS_DIR.glob("*/scenario.yaml")):
         loaded = load_scenario(folder)
         plan = load_plan(loaded, "expert")
@@ -46,6 +51,17 @@ def run_bench(repeats: int = 5, out=print) -> dict:
         f" by Evidently's decision (target >= {TARGETS['agreement']})")
     out(f"drift speedup = {d['speedup']:.1f}x (target >= {TARGETS['speedup']})")
     return figures
+
+
+def machine_seconds() -> float:
+    best = float("inf")
+    for _ in range(3):
+        t0 = time.perf_counter()
+        total = 0
+        for i in range(10_000_000):
+            total += i
+        best = min(best, time.perf_counter() - t0)
+    return best
 
 
 def startup_seconds() -> float:

@@ -45,17 +45,17 @@ def gate_problems(world, cols, memo: dict) -> list[str]:
     if world.plan["data.validation_gate"] != "schema_and_ranges":
         return problems
     for c, (lo, hi) in ref["ranges"].items():
-        x = np.asarray(cols[c], dtype=float)
-        if np.isnan(x).all():
+        x = column_values(memo, cols, c)
+        if not len(x):
             continue
-        median = float(np.nanmedian(x))
+        median = float(np.median(x))
         if not lo <= median <= hi:
             problems.append(f"{c}: median {median:.4g} outside expected {lo:.4g}–{hi:.4g}")
     for c, share in ref["missing"].items():
         if c in ref["domains"]:
             missing = 1 - sum(column_counts(memo, cols, c).values()) / max(len(cols[c]), 1)
         else:
-            missing = float(np.isnan(np.asarray(cols[c], dtype=float)).mean())
+            missing = 1 - len(column_values(memo, cols, c)) / max(len(cols[c]), 1)
         if missing > share + GATE_MISSING_MARGIN:
             problems.append(f"{c}: {missing:.0%} missing (expected about {share:.0%})")
     return problems
@@ -73,14 +73,20 @@ def column_counts(memo: dict, cols, c: str) -> dict[str, int]:
     return memo[key]
 
 
+def column_values(memo: dict, cols, c: str) -> np.ndarray:
+    """A numeric column's non-missing values, sorted."""
+    key = ("values", c)
+    if key not in memo:
+        x = np.asarray(cols[c], dtype=float)
+        memo[key] = np.sort(x[~np.isnan(x)])
+    return memo[key]
+
+
 def day_summary(world, log) -> drift.Summary:
     ref = world.reference
     key = ("summary", *ref.numeric, "|", *ref.categorical)
     if key not in log.memo:
-        numeric = {}
-        for c in ref.numeric:
-            x = np.asarray(log.cols[c], dtype=float)
-            numeric[c] = x[~np.isnan(x)]
+        numeric = {c: column_values(log.memo, log.cols, c) for c in ref.numeric}
         log.memo[key] = drift.Summary(numeric, {c: column_counts(log.memo, log.cols, c) for c in ref.categorical})
     return log.memo[key]
 
