@@ -1,4 +1,4 @@
-"""Command line: ``sandbox validate | schema | run | score | bench``.
+"""Command line: ``sandbox validate | schema | run | score | serve | bench``.
 
 Problems with files are printed as ``file:line: field.path: message`` lines and
 exit with status 1; a traceback is never shown to a course author.
@@ -81,6 +81,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("run", type=Path, help="a run result JSON written by 'sandbox run --out'")
     p.add_argument("--out", type=Path, help="write the rescored result JSON here")
     p.set_defaults(func=cmd_score)
+    p = sub.add_parser("serve", help="start the web app")
+    p.add_argument("--port", type=int, default=8501)
+    p.add_argument("--db", help="database URL (default: DATABASE_URL, else a SQLite file in ./sandbox-data)")
+    p.add_argument("--address", default="localhost", help="address to listen on (0.0.0.0 for a workshop room)")
+    p.set_defaults(func=cmd_serve)
     p = sub.add_parser("bench", help="run the benchmark suite")
     p.add_argument("--json", type=Path, help="also write the figures as JSON")
     p.add_argument("--repeats", type=int, default=5)
@@ -226,6 +231,26 @@ def score_summary(score: dict) -> str:
         for n, imp in enumerate(score["improvements"], 1):
             lines.append(f"  {n}. {imp['title']} (+{imp['points_to_gain']:g}): {imp['advice']}  [{imp['lesson']}]")
     return "\n".join(lines)
+
+
+def cmd_serve(args) -> int:
+    import subprocess
+
+    from sandbox.store import default_url, open_store
+
+    url = args.db or default_url()
+    try:
+        open_store(url)  # create or migrate it now, so a bad URL is reported here and not in the browser
+    except Exception as exc:  # any driver's error: say which URL failed and why, without a traceback
+        print(f"error: cannot open the database {url}: {exc}", file=sys.stderr)
+        return 1
+    app = Path(__file__).resolve().parent / "app" / "main.py"
+    env = {**os.environ, "SANDBOX_DB_URL": url}
+    print(f"MLOps Lifecycle Sandbox on http://{args.address}:{args.port} (data: {url}); Ctrl+C stops it")
+    cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(args.port),
+           "--server.address", args.address, "--server.headless", "true", "--browser.gatherUsageStats", "false",
+           "--server.fileWatcherType", "none", "--global.developmentMode", "false"]
+    return subprocess.call(cmd, env=env)
 
 
 def cmd_bench(args) -> int:

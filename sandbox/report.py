@@ -81,7 +81,8 @@ def _kpis(k: dict, task: str) -> str:
     return f"<h2>Key figures</h2><table>{rows}</table>"
 
 
-def _timeline(result: dict) -> str:
+def timeline_figure(result: dict, height: int = 1250):
+    """The year's daily panels in one Plotly figure, events as dotted lines, alerts as triangles."""
     from plotly.subplots import make_subplots
 
     tl = result["timeline"]
@@ -92,16 +93,22 @@ def _timeline(result: dict) -> str:
         fig.add_scatter(x=days, y=[r[key] for r in tl], mode="lines", name=label, row=i, col=1,
                         line={"color": PALETTE[(i - 1) % len(PALETTE)], "width": 1.6}, showlegend=False)
     for e in result["events"]:
-        fig.add_vline(x=e["day"], line={"color": "#777", "dash": "dot", "width": 1})
+        if e["day"] <= (days[-1] if days else 0):
+            fig.add_vline(x=e["day"], line={"color": "#777", "dash": "dot", "width": 1})
     shown = set()
     for a in result["alerts"]:
         fig.add_scatter(x=[a["day"]], y=[0], mode="markers", row=1, col=1, name=f"alert: {a['signal']}",
                         marker={"symbol": "triangle-up", "size": 9, "color": "#D55E00"},
                         hovertext=a["message"], showlegend=a["signal"] not in shown)
         shown.add(a["signal"])
-    fig.update_layout(height=1250, margin={"l": 60, "r": 20, "t": 40, "b": 40}, template="simple_white",
+    fig.update_layout(height=height, margin={"l": 60, "r": 20, "t": 40, "b": 40}, template="simple_white",
                       font={"family": "system-ui, sans-serif"})
     fig.update_xaxes(title_text="simulated day", row=len(PANELS), col=1)
+    return fig
+
+
+def _timeline(result: dict) -> str:
+    fig = timeline_figure(result)
     chart = fig.to_html(full_html=False, include_plotlyjs=False, config={"displaylogo": False})
     events = "".join(f"<li>Day {e['day']}: {_e(e['title'])}</li>" for e in result["events"])
     return (f"<h2>The year, day by day</h2><figure role=group aria-label='Timeline charts'>{chart}"

@@ -175,7 +175,9 @@ class Simulation:
         return {"day": round(w.now, 4), "finished": self.finished,
                 "pending": [{"id": i.id, "kind": i.kind, "title": i.title, "detected_day": i.detected_day,
                              "detected_by": i.detected_by, "responses": list(RESPONSES)} for i in w.pending],
-                "timeline": list(w.timeline), "kpis": kpis(w)}
+                "timeline": list(w.timeline), "kpis": kpis(w),
+                "events": [e.to_dict() for e in w.events if e.day <= w.now],  # none of the future's
+                "alerts": [a.to_dict() for a in w.alerts]}
 
     def result(self) -> dict:
         return build_result(self)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sandbox.scoring.rubric import Rubric, load_rubric
 from sandbox.scoring.score import score
 
-__all__ = ["Rubric", "load_rubric", "reference_run", "score", "score_run"]
+__all__ = ["Rubric", "load_rubric", "is_reference_plan", "reference_run", "score", "score_run"]
 
 REFERENCE_PLAN = "expert"
 
@@ -29,14 +29,14 @@ def rubric_for(loaded) -> Rubric:
 def score_run(result: dict, loaded, reference: dict | None = None) -> dict:
     """Score a result; replays the expert plan unless a reference result is given (or this is it)."""
     if reference is None:
-        if _is_reference_plan(loaded, result["plan"]):
+        if is_reference_plan(loaded, result["plan"]):
             reference = result
         else:
             reference = reference_run(loaded, result["seed"], result["scenario"]["difficulty"])
     return score(result, rubric_for(loaded), list(loaded.scenario.impact_questions), reference)
 
 
-def _is_reference_plan(loaded, plan: dict) -> bool:
+def is_reference_plan(loaded, plan: dict) -> bool:
     from sandbox.loader import load_plan
 
     if not (loaded.folder / "plans" / f"{REFERENCE_PLAN}.yaml").is_file():

@@ -1,0 +1,1 @@
+"""The learner's web app (Streamlit). Views are in ``views/``; ``main.py`` is the entry point."""

@@ -1,0 +1,23 @@
+"""The learner's web app: ``streamlit run sandbox/app/main.py`` (``sandbox serve`` does this)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from sandbox.app import state
+from sandbox.app.state import PHASE_TITLES
+
+st.set_page_config(page_title="MLOps Lifecycle Sandbox", page_icon=":material/model_training:", layout="wide")
+
+PAGES = {
+    "Start": [st.Page("views/start.py", title="Choose a scenario", icon=":material/home:", default=True)],
+    "Lifecycle": [st.Page(f"views/phase_{p}.py", title=f"{i}. {t}") for i, (p, t) in
+                  enumerate(PHASE_TITLES.items(), start=1)],
+    "Play and learn": [st.Page("views/play.py", title="Play the year", icon=":material/play_circle:"),
+                       st.Page("views/results.py", title="Results and feedback", icon=":material/insights:"),
+                       st.Page("views/compare.py", title="Compare attempts", icon=":material/compare:")],
+}
+
+page = st.navigation(PAGES)
+state.keep_address()
+page.run()

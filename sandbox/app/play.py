@@ -1,0 +1,106 @@
+"""Playing the year: the whole year at once, or step by step with incidents to answer; plan uploads."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from sandbox.app import state
+from sandbox.loader import plan_from_doc
+from sandbox.yamlio import LoadError, parse_yaml_text
+
+RESPONSE_HELP = {
+    "rollback": "go back to the previous model version", "retrain_now": "start retraining at once",
+    "manual_processing": "send every case to caseworkers until it is fixed",
+    "pause_automation": "caseworkers confirm every adverse decision for now",
+    "communicate": "tell the people affected and the agency what is happening", "ignore": "do nothing",
+}
+
+
+def upload_plan(attempt: dict, loaded) -> None:
+    """A plan file replaces the decisions only if every line of it is valid."""
+    with st.expander("Load decisions from a plan file (YAML)"):
+        file = st.file_uploader("Plan file", type=["yaml", "yml"], key="plan-upload")
+        if file is None:
+            return
+        try:
+            doc = parse_yaml_text(Path(file.name), file.getvalue().decode("utf-8"))
+            plan = plan_from_doc(doc, loaded.scenario)
+        except UnicodeDecodeError:
+            st.error(f"{file.name}: not a text file. Nothing was changed; your saved decisions are kept.")
+            return
+        except LoadError as exc:
+            st.error("This plan file has problems; nothing was changed and your saved decisions are kept:\n\n"
+                     + "\n".join(f"- `{p}`" for p in exc.problems))
+            return
+        if st.button(f"Use the decisions in {file.name}"):
+            state.store().update_attempt(attempt["id"], plan={**plan.to_dict(), "name": plan.name})
+            state.flash(f"Decisions loaded from {file.name}.")
+            st.rerun()
+
+
+def run_batch(attempt: dict) -> None:
+    bar = st.progress(0.0, text="Simulating the year…")
+    key, result = state.runner().run(attempt["scenario_id"], attempt["plan"], attempt["seed"],
+                                     attempt["difficulty"],
+                                     on_progress=lambda s: bar.progress(min(s, 1.0), text=f"Day {s * 365:.0f}"))
+    bar.progress(1.0, text="Done")
+    _finish(attempt, key, result)
+
+
+def _finish(attempt: dict, key: str, result: dict) -> None:
+    state.store().update_attempt(attempt["id"], run_key=key, score_total=result["score"]["total"], phase="results",
+                                 snapshot=None)
+    state.flash(f"The year is over. Score {result['score']['total']:.1f} / 100.")
+    state.go("views/results.py")
+
+
+def step_state(attempt: dict) -> dict:
+    """The step-mode run as saved (replayed from the learner's actions after a reload)."""
+    actions = (attempt["snapshot"] or {}).get("actions", [])
+    return state.runner().step(attempt["scenario_id"], attempt["plan"], attempt["seed"], attempt["difficulty"],
+                               actions, {"op": "state"})
+
+
+def step(attempt: dict, action: dict) -> None:
+    actions = (attempt["snapshot"] or {}).get("actions", [])
+    out = state.runner().step(attempt["scenario_id"], attempt["plan"], attempt["seed"], attempt["difficulty"],
+                              actions, action)
+    state.store().update_attempt(attempt["id"], snapshot={"actions": out["actions"]}, phase="play")
+    if "result" in out:
+        _finish(attempt, out["run_key"], out["result"])
+    st.rerun()
+
+
+def step_panel(attempt: dict) -> None:
+    with st.spinner("Restoring your run…"):
+        s = step_state(attempt)
+    day = s["state"]["day"]
+    st.metric("Simulated day", f"{day:.0f} of 365")
+    pending = s["state"]["pending"]
+    if pending:
+        for inc in pending:
+            st.warning(f"**Incident {inc['id']}: {inc['title']}** — detected on day {inc['detected_day']:.0f}"
+                       f" by {inc['detected_by']}. How do you respond?")
+            with st.form(f"respond-{inc['id']}"):
+                choice = st.radio("Response", inc["responses"], key=f"r.{inc['id']}",
+                                  format_func=lambda r: f"{r.replace('_', ' ')} — {RESPONSE_HELP.get(r, '')}")
+                if st.form_submit_button("Respond", type="primary"):
+                    step(attempt, {"op": "respond", "incident": inc["id"], "action": choice})
+    week, month, end = st.columns(3)
+    if week.button("Advance a week", disabled=bool(pending), width="stretch"):
+        step(attempt, {"op": "advance", "days": 7})
+    if month.button("Advance a month", disabled=bool(pending), width="stretch"):
+        step(attempt, {"op": "advance", "days": 30})
+    if end.button("Run to the next stop", disabled=bool(pending), width="stretch"):
+        step(attempt, {"op": "advance", "days": 365})
+    timeline = s["state"]["timeline"]
+    if timeline:
+        from sandbox.report import timeline_figure
+
+        partial = {"timeline": timeline, "events": s["state"]["events"], "alerts": s["state"]["alerts"]}
+        st.plotly_chart(timeline_figure(partial, height=900), width="stretch")
+        last = timeline[-1]
+        st.caption(f"In words: up to day {last['day']}, {sum(r['harms'] for r in timeline):,} harmful decisions, "
+                   f"{len(s['state']['alerts'])} alerts; today's backlog {last['backlog']:,} cases.")

@@ -1,0 +1,76 @@
+"""Results: the year's charts, incidents, score and feedback, downloads."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import streamlit as st
+import yaml
+
+from sandbox.app import state, ui
+
+
+def learner_copy(result: dict) -> dict:
+    """The result without facilitator-only notes (they never reach a learner's browser)."""
+    out = json.loads(json.dumps(result))
+    for c in (out.get("score") or {}).get("criteria", []):
+        c.pop("facilitator_note", None)
+    return out
+
+
+def charts(result: dict) -> None:
+    from sandbox.report import timeline_figure, timeline_summary
+
+    st.plotly_chart(timeline_figure(result, height=1100), width="stretch")
+    st.caption("In words: " + timeline_summary(result) + " Dotted lines mark events; triangles mark alerts.")
+
+
+def incidents(result: dict) -> None:
+    rows = [{"incident": i["id"], "title": i["title"], "started (day)": i["start_day"],
+             "detected (day)": i["detected_day"], "detected by": i["detected_by"] or "never detected",
+             "time to detect (days)": i.get("time_to_detect_days"),
+             "time to recover (days)": i.get("time_to_recover_days"),
+             "open at the end": i["open_at_end"]} for i in result["incidents"]]
+    st.markdown(f"#### Incidents ({len(rows)})")
+    if rows:
+        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    for g in result["governance"]:
+        (st.success if g["passed"] else st.error)(f"{g['title']}: {g['outcome']}")
+
+
+def downloads(result: dict, attempt: dict) -> None:
+    from sandbox.report import render
+
+    copy = learner_copy(result)
+    plan = {"name": attempt["plan"].get("name", "my-plan"), "decisions": attempt["plan"]["decisions"],
+            "impact_answers": attempt["plan"].get("impact_answers", {})}
+    a, b, c = st.columns(3)
+    a.download_button("Plan (YAML)", yaml.safe_dump(plan, sort_keys=True), file_name="plan.yaml",
+                      mime="application/yaml", width="stretch")
+    b.download_button("Run (JSON)", json.dumps(copy, indent=1), file_name="run.json", mime="application/json",
+                      width="stretch")
+    c.download_button("Report (HTML)", render(copy), file_name="report.html", mime="text/html",
+                      width="stretch")
+
+
+def result_of(attempt: dict) -> dict | None:
+    return state.store().get_run(attempt["run_key"]) if attempt.get("run_key") else None
+
+
+def show(attempt: dict) -> None:
+    result = result_of(attempt)
+    if result is None:
+        st.info("This attempt has not been played yet.")
+        st.page_link("views/play.py", label="Play the year", icon=":material/play_arrow:")
+        return
+    score, figures = st.columns([2, 3], gap="large")
+    with score:
+        ui.score_panel(result["score"])
+    with figures:
+        st.markdown("#### Key figures")
+        st.dataframe(ui.key_figures(result), hide_index=True, width="stretch")
+    charts(result)
+    incidents(result)
+    st.markdown("#### Downloads")
+    downloads(result, attempt)

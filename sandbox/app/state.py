@@ -1,0 +1,133 @@
+"""Everything the app keeps between reruns, in one place.
+
+Session state holds only small keys; the learner's work lives in the store and is
+found again from the page's address (``?learner=<resume code>&attempt=<id>``), so a
+refresh, a dropped connection or a server restart resumes where the learner was.
+The store and the process pool are shared by every session (``st.cache_resource``).
+"""
+
+from __future__ import annotations
+
+import os
+
+import streamlit as st
+
+from sandbox.lessons import PHASES
+
+# session-state keys
+LEARNER = "learner"  # {"id", "name", "token"}
+ATTEMPT = "attempt_id"
+FLASH = "flash"  # a message to show once on the next page
+
+PHASE_TITLES = {
+    "problem": "Problem definition", "data": "Data management", "development": "Model development",
+    "evaluation": "Evaluation", "deployment": "Deployment", "monitoring": "Monitoring",
+    "retraining": "Retraining", "feedback": "Feedback loop", "governance": "Governance",
+}
+STAGES = (*PHASES, "play", "results")
+
+
+def _url() -> str:
+    from sandbox.store import default_url
+
+    return os.environ.get("SANDBOX_DB_URL") or default_url()
+
+
+@st.cache_resource(show_spinner=False)
+def _store(url: str):
+    from sandbox.store import open_store
+
+    return open_store(url)
+
+
+@st.cache_resource(show_spinner=False)
+def _runner(url: str):
+    from sandbox.service import Runner
+
+    runner = Runner(_store(url))
+    runner.warm()
+    return runner
+
+
+def store():
+    return _store(_url())
+
+
+def runner():
+    return _runner(_url())
+
+
+def learner() -> dict | None:
+    """The learner named in the address, remembered for this session."""
+    if LEARNER not in st.session_state:
+        token = st.query_params.get("learner")
+        found = store().learner_by_token(token) if token else None
+        if found is None:
+            return None
+        st.session_state[LEARNER] = {"id": found["id"], "name": found["name"], "token": found["token"]}
+    return st.session_state[LEARNER]
+
+
+def sign_in(found: dict) -> None:
+    st.session_state[LEARNER] = {"id": found["id"], "name": found["name"], "token": found["token"]}
+    st.query_params["learner"] = found["token"]
+
+
+def attempt() -> dict | None:
+    """The learner's current attempt, read fresh from the store (it is the source of truth)."""
+    me = learner()
+    if me is None:
+        return None
+    attempt_id = st.session_state.get(ATTEMPT) or st.query_params.get("attempt")
+    if not attempt_id:
+        return None
+    from sandbox.store.db import StoreError
+
+    try:
+        found = store().attempt(int(attempt_id))
+    except (StoreError, ValueError):
+        return None
+    if found["learner_id"] != me["id"]:
+        return None
+    st.session_state[ATTEMPT] = found["id"]
+    return found
+
+
+def choose_attempt(attempt_id: int) -> None:
+    st.session_state[ATTEMPT] = attempt_id
+    st.query_params["attempt"] = str(attempt_id)
+
+
+def address() -> dict[str, str]:
+    """The query parameters that bring this learner back to this attempt."""
+    out = {}
+    if LEARNER in st.session_state:
+        out["learner"] = st.session_state[LEARNER]["token"]
+        if st.session_state.get(ATTEMPT):
+            out["attempt"] = str(st.session_state[ATTEMPT])
+    return out
+
+
+def keep_address() -> None:
+    """Put the learner and attempt back in the address (moving between pages clears it), so a reload of any
+    page resumes the same work."""
+    learner()
+    if LEARNER in st.session_state and ATTEMPT not in st.session_state and st.query_params.get("attempt"):
+        attempt()
+    for key, value in address().items():
+        if st.query_params.get(key) != value:
+            st.query_params[key] = value
+
+
+def go(page: str) -> None:
+    st.switch_page(page, query_params=address())
+
+
+def flash(message: str) -> None:
+    st.session_state[FLASH] = message
+
+
+def show_flash() -> None:
+    message = st.session_state.pop(FLASH, None)
+    if message:
+        st.success(message)

@@ -1,0 +1,123 @@
+"""Widgets the views share: the decision forms, the lesson beside a phase, key figures, the score."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from sandbox.app import state
+from sandbox.decisions import CATALOGUE, check_choice
+from sandbox.loader import LESSONS_DIR, LoadedScenario, load_scenario, plan_from_dict
+from sandbox.yamlio import LoadError
+
+
+@st.cache_resource(show_spinner=False)
+def scenario(scenario_id: str) -> LoadedScenario:
+    return load_scenario(scenario_id)
+
+
+@st.cache_resource(show_spinner=False)
+def course():
+    from sandbox.lessons import load_course
+
+    return load_course(LESSONS_DIR)
+
+
+def require_attempt() -> dict:
+    """The current attempt, or a pointer to the start page (and the page stops)."""
+    found = state.attempt()
+    if found is None:
+        st.info("Start or resume an attempt first.")
+        st.page_link("views/start.py", label="Go to the start page", icon=":material/play_arrow:")
+        st.stop()
+    return found
+
+
+def lesson_panel(phase: str) -> None:
+    lessons = [le for le in course().lessons.values() if le.meta.phase == phase]
+    if not lessons:
+        return
+    le = lessons[0]
+    st.markdown(f"#### Lesson: {le.meta.title}")
+    st.markdown(f"*{le.meta.minutes} minutes.* {le.meta.recap}")
+    with st.expander("Read the lesson"):
+        st.markdown(_without_first_heading(le.body))
+
+
+def _without_first_heading(body: str) -> str:
+    lines = body.strip().splitlines()
+    return "\n".join(lines[1:] if lines and lines[0].startswith("# ") else lines)
+
+
+def decisions_in(phase: str, loaded: LoadedScenario) -> list[tuple[str, Any]]:
+    """(id, decision) for the phase: the catalogue's, then the scenario's own."""
+    core = [(d.id, d) for d in CATALOGUE if d.phase == phase]
+    own = [(k, d) for k, d in loaded.scenario.decisions.items() if d.phase == phase]
+    return core + own
+
+
+def decision_widget(key: str, d: Any, value: Any, loaded: LoadedScenario) -> Any:
+    if not hasattr(d, "kind"):  # a scenario's own decision: choices with descriptions
+        options = list(d.choices)
+        return st.radio(d.question, options, index=options.index(value), key=f"w.{key}",
+                        format_func=lambda c: f"{c} — {d.choices[c].description}")
+    help_text = d.help or None
+    if d.kind == "bool":
+        return st.toggle(d.question, value=bool(value), key=f"w.{key}", help=help_text)
+    if d.kind == "number":
+        whole = isinstance(d.default, int)
+        cast = int if whole else float
+        return st.number_input(d.question, min_value=cast(d.low), max_value=cast(d.high), value=cast(value),
+                               step=cast(1 if whole else 0.01), key=f"w.{key}", help=help_text)
+    if d.kind == "subset":
+        options = list(d.choices or ("primary", *loaded.scenario.source_ids()))
+        return st.multiselect(d.question, options, default=[v for v in value if v in options], key=f"w.{key}",
+                              help=help_text)
+    options = list(d.choices)
+    return st.selectbox(d.question, options, index=options.index(value) if value in options else 0,
+                        key=f"w.{key}", help=help_text)
+
+
+def save_plan(attempt: dict, loaded: LoadedScenario, plan: dict, phase: str) -> bool:
+    """Validate and save; on a problem, say what and where, and keep the saved plan as it was."""
+    try:
+        plan_from_dict(plan, loaded.scenario, source="your decisions")
+    except LoadError as exc:
+        for p in exc.problems:
+            st.error(f"{p.field}: {p.message}")
+        return False
+    state.store().update_attempt(attempt["id"], plan=plan, phase=phase)
+    return True
+
+
+def problems_of(key: str, d: Any, value: Any, loaded: LoadedScenario) -> str | None:
+    if not hasattr(d, "kind"):
+        return None if value in d.choices else "not one of the choices"
+    return check_choice(d, value, loaded.scenario.source_ids())
+
+
+def key_figures(result: dict) -> pd.DataFrame:
+    from sandbox.cli import kpi_labels
+
+    k = result["kpis"]
+    rows = []
+    for key, label, fmt in kpi_labels(result["scenario"].get("task", "classification")):
+        value = k.get(key)
+        rows.append({"figure": label.format(**k), "value": "n/a" if value is None else fmt.format(value)})
+    return pd.DataFrame(rows)
+
+
+def score_panel(score: dict) -> None:
+    st.metric("Score", f"{score['total']:.1f} / 100", help="Decisions judged on what was knowable at the time; "
+              "outcomes compared with the expert plan on the same seed and events.")
+    st.markdown(f"**Readiness** (ML Test Score): {score['band']}")
+    st.markdown("#### Three most valuable improvements")
+    for imp in score.get("improvements", []):
+        st.markdown(f"- **{imp['title']}** (+{imp['points_to_gain']:g} points): {imp['advice']}  \n"
+                    f"  Lesson: `{imp['lesson']}`")
+    with st.expander("Every criterion, with its feedback"):
+        rows = [{"criterion": c["title"], "points": f"{c['points']:g} / {c['max_points']:g}",
+                 "feedback": c["feedback"], "lesson": c["lesson"]} for c in score["criteria"]]
+        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")

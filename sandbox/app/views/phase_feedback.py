@@ -1,0 +1,3 @@
+from sandbox.app.phase import phase_page
+
+phase_page("feedback")

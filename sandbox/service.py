@@ -1,0 +1,316 @@
+"""What the web app (and the CLI) ask of the sandbox, away from any user interface.
+
+Simulations run in a process pool shared by every session of the server, so a
+long run never blocks the Streamlit script thread of another learner. Finished
+runs are cached in the store under a hash of everything that determines them
+(scenario, plan, seed, difficulty and, in step mode, the learner's actions):
+identical runs are computed once, by whichever learner asks first. Step mode is
+event-sourced (see ``engine.runner``): a request carries the snapshot, a worker
+replays it (or finds the live simulation in its own small cache) and applies
+one action.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import multiprocessing
+import os
+import queue
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor
+from functools import lru_cache
+from typing import Any
+
+STEP_CACHE_SIZE = 8
+MONTH_DAYS = 30
+
+
+# ---------------------------------------------------------------------- keys
+
+def run_key(scenario_id: str, plan: dict, seed: int, difficulty: str, actions: list | None = None) -> str:
+    blob = json.dumps({"scenario": scenario_id, "plan": {"decisions": plan.get("decisions", {}),
+                                                          "impact_answers": plan.get("impact_answers", {})},
+                       "seed": int(seed), "difficulty": difficulty, "actions": actions or []},
+                      sort_keys=True, default=list)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+# ---------------------------------------------------------------------- work done in a worker process
+
+@lru_cache(maxsize=16)
+def _loaded(scenario_id: str):
+    from sandbox.loader import load_scenario
+
+    return load_scenario(scenario_id)
+
+
+def _scored(sim, reference: dict | None) -> dict:
+    """The run's result with its score, beside ``reference`` (the expert plan's run; None: this is it)."""
+    from sandbox.engine.result import clean
+    from sandbox.scoring import score_run
+
+    result = sim.result()
+    result["score"] = score_run(result, sim.loaded, reference or result)
+    return clean(result)
+
+
+def _simulation(scenario_id: str, plan: dict, seed: int, difficulty: str):
+    from sandbox.engine import Simulation
+    from sandbox.loader import plan_from_dict
+
+    loaded = _loaded(scenario_id)
+    return Simulation(loaded, plan_from_dict(plan, loaded.scenario), seed, difficulty)
+
+
+def simulate(scenario_id: str, plan: dict, seed: int, difficulty: str, reference: dict | None = None,
+             progress=None) -> dict:
+    """A whole run, scored; ``progress`` (a queue) receives the share of the year done after each month."""
+    sim = _simulation(scenario_id, plan, seed, difficulty)
+    while not sim.finished:
+        sim.advance(MONTH_DAYS)
+        if progress is not None:
+            progress.put(sim.day / sim.world.horizon)
+    return _scored(sim, reference)
+
+
+def expert_plan(scenario_id: str) -> dict | None:
+    from sandbox.loader import load_plan
+    from sandbox.scoring import REFERENCE_PLAN
+
+    loaded = _loaded(scenario_id)
+    if not (loaded.folder / "plans" / f"{REFERENCE_PLAN}.yaml").is_file():
+        return None
+    return load_plan(loaded, REFERENCE_PLAN).to_dict()
+
+
+def first_evaluation(scenario_id: str, plan: dict, seed: int, difficulty: str) -> dict:
+    """The model the plan's data and development choices produce, evaluated as the plan says (no service)."""
+    from sandbox.engine.result import clean
+
+    sim = _simulation(scenario_id, plan, seed, difficulty)
+    record = {k: v for k, v in sim.world.evaluations[0].items() if k != "test"}
+    return clean(record)
+
+
+_LIVE: OrderedDict[str, Any] = OrderedDict()
+
+
+def step(scenario_id: str, plan: dict, seed: int, difficulty: str, actions: list, action: dict,
+         reference: dict | None = None) -> dict:
+    """Apply one learner action to a step-mode run: ``{"op": "advance", "days": 7}``, ``{"op": "respond",
+    "incident": ID, "action": A}``, ``{"op": "inject", "kind": K, "params": {...}}``."""
+    from sandbox.engine import Simulation
+
+    key = run_key(scenario_id, plan, seed, difficulty, actions)
+    sim = _LIVE.pop(key, None)
+    if sim is None:
+        snap = {"version": 1, "scenario": scenario_id, "seed": seed, "difficulty": difficulty, "plan": plan,
+                "log": actions}
+        sim = Simulation.restore(_loaded(scenario_id), snap)
+    if action["op"] == "state":
+        pass  # only the state (after a page reload)
+    elif action["op"] == "advance":
+        sim.advance(float(action["days"]))
+    elif action["op"] == "respond":
+        sim.respond(action["incident"], action["action"])
+    elif action["op"] == "inject":
+        sim.inject(action["kind"], **action.get("params", {}))
+    else:
+        raise ValueError(f"unknown step action '{action['op']}'")
+    actions = sim.snapshot()["log"]
+    _LIVE[run_key(scenario_id, plan, seed, difficulty, actions)] = sim
+    while len(_LIVE) > STEP_CACHE_SIZE:
+        _LIVE.popitem(last=False)
+    out = {"actions": actions, "state": sim.state()}
+    if sim.finished:
+        out["result"] = _scored(sim, reference)
+    return out
+
+
+# ---------------------------------------------------------------------- the shared pool
+
+class Runner:
+    """The server's process pool and the store's run cache. ``workers=0`` runs in the caller's thread
+    (command line, tests)."""
+
+    def __init__(self, store=None, workers: int | None = None):
+        self.store = store
+        self.workers = _workers() if workers is None else workers
+        self._pool: ProcessPoolExecutor | None = None
+        self._manager = None
+        self._lock = threading.Lock()
+
+    def _submit(self, fn: Callable, *args) -> Future:
+        if self.workers == 0:
+            f: Future = Future()
+            try:
+                f.set_result(fn(*args))
+            except Exception as exc:  # handed to the caller through the future, as a pool would
+                f.set_exception(exc)
+            return f
+        with self._lock:
+            if self._pool is None:
+                ctx = multiprocessing.get_context("spawn")
+                self._pool = ProcessPoolExecutor(self.workers, mp_context=ctx)
+                self._manager = ctx.Manager()
+        return self._pool.submit(fn, *args)
+
+    def cached(self, key: str) -> dict | None:
+        return self.store.get_run(key) if self.store is not None else None
+
+    def _keep(self, key: str, scenario_id: str, result: dict) -> None:
+        if self.store is not None:
+            self.store.put_run(key, scenario_id, result)
+
+    def run(self, scenario_id: str, plan: dict, seed: int, difficulty: str,
+            on_progress: Callable[[float], None] | None = None) -> tuple[str, dict]:
+        """The scored run of ``plan`` (from the cache when anyone has run it before)."""
+        key = run_key(scenario_id, plan, seed, difficulty)
+        hit = self.cached(key)
+        if hit is not None:
+            return key, hit
+        reference = self.reference(scenario_id, seed, difficulty)
+        if reference is not None and reference["plan"]["decisions"] == plan.get("decisions") and \
+                reference["plan"]["impact_answers"] == plan.get("impact_answers", {}):
+            return key, reference
+        result = self._simulate(scenario_id, plan, seed, difficulty, reference, on_progress)
+        self._keep(key, scenario_id, result)
+        return key, result
+
+    def reference(self, scenario_id: str, seed: int, difficulty: str) -> dict | None:
+        """The expert plan's run on the same seed and difficulty (scored against itself), cached."""
+        plan = expert_plan(scenario_id)
+        if plan is None:
+            return None
+        key = run_key(scenario_id, plan, seed, difficulty)
+        hit = self.cached(key)
+        if hit is None:
+            hit = self._simulate(scenario_id, plan, seed, difficulty, None, None)
+            self._keep(key, scenario_id, hit)
+        return hit
+
+    def _simulate(self, scenario_id, plan, seed, difficulty, reference, on_progress) -> dict:
+        if self.workers == 0:
+            return simulate(scenario_id, plan, seed, difficulty, reference, _Callback(on_progress))
+        progress = self._progress_queue()
+        future = self._submit(simulate, scenario_id, plan, seed, difficulty, reference, progress)
+        return _wait(future, progress, on_progress)
+
+    def _progress_queue(self):
+        if self._manager is None:
+            self._submit(int, 0).result()  # starts the pool and its manager
+        return self._manager.Queue()
+
+    def evaluation(self, scenario_id: str, plan: dict, seed: int, difficulty: str) -> dict:
+        key = "evaluation:" + run_key(scenario_id, plan, seed, difficulty)
+        hit = self.cached(key)
+        if hit is None:
+            hit = self._submit(first_evaluation, scenario_id, plan, seed, difficulty).result()
+            self._keep(key, scenario_id, hit)
+        return hit
+
+    def step(self, scenario_id: str, plan: dict, seed: int, difficulty: str, actions: list,
+             action: dict) -> dict:
+        reference = None
+        if action["op"] == "advance":  # the run may finish, and is then scored beside the expert's
+            reference = self.reference(scenario_id, seed, difficulty)
+        out = self._submit(step, scenario_id, plan, seed, difficulty, actions, action, reference).result()
+        if "result" in out:
+            key = run_key(scenario_id, plan, seed, difficulty, out["actions"])
+            self._keep(key, scenario_id, out["result"])
+            out["run_key"] = key
+        return out
+
+    def warm(self, seed: int = 1, difficulty: str = "standard") -> threading.Thread | None:
+        """Compute every scenario's expert run for the usual seed in the background, so the first learners'
+        scores (which compare with it) do not wait for it. Not done in-thread (workers=0)."""
+        if self.workers == 0 or self.store is None:
+            return None
+        from sandbox.loader import SCENARIOS_DIR
+
+        ids = sorted(p.parent.name for p in SCENARIOS_DIR.glob("*/scenario.yaml"))
+
+        def work():
+            for sid in ids:
+                try:
+                    self.reference(sid, seed, difficulty)
+                except Exception:  # a broken scenario is reported when a learner opens it, not here
+                    continue
+
+        thread = threading.Thread(target=work, name="sandbox-warm", daemon=True)
+        thread.start()
+        return thread
+
+    def shutdown(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+        if self._manager is not None:
+            self._manager.shutdown()
+
+
+class _Callback:
+    """A queue-like object that calls back (the in-thread runner's progress)."""
+
+    def __init__(self, fn):
+        self.fn = fn
+
+    def put(self, value: float) -> None:
+        if self.fn is not None:
+            self.fn(value)
+
+
+def _wait(future: Future, progress, on_progress) -> dict:
+    while True:
+        try:
+            share = progress.get(timeout=0.2)
+            if on_progress is not None:
+                on_progress(share)
+        except queue.Empty:
+            if future.done():
+                return future.result()
+
+
+def _workers() -> int:
+    value = os.environ.get("SANDBOX_WORKERS")
+    if value is not None:
+        return max(0, int(value))
+    return max(1, min(2, os.cpu_count() or 1))
+
+
+# ---------------------------------------------------------------------- evidence for the phases
+
+def data_profile(scenario_id: str, seed: int) -> dict:
+    """What a data explorer shows of the scenario's historical data: sources and their faults, columns
+    (missing shares as the data arrive), and per-group counts and outcome rates."""
+    import numpy as np
+
+    from sandbox.data.stream import TARGET, make_stream
+
+    loaded = _loaded(scenario_id)
+    sc = loaded.scenario
+    df = make_stream(sc, seed, [], loaded.folder).history()
+    sources = []
+    if sc.data.synthetic is not None:
+        for s in sc.data.synthetic.sources:
+            feats = [f.name for f in sc.data.synthetic.features if f.source == s.id]
+            faults = [f"{s.missing_rate:.0%} missing"] if s.missing_rate else []
+            faults += [f"{s.duplicate_rate:.0%} duplicated"] if s.duplicate_rate else []
+            faults += [f"legacy codes in {e.column} ({e.share:.0%})" for e in s.legacy_encodings]
+            sources.append({"source": s.id, "primary": s.primary, "legacy system": s.legacy,
+                            "description": s.description, "columns": ", ".join(feats),
+                            "known faults": "; ".join(faults) or "none recorded"})
+    columns = [{"column": c, "missing": float(df[c].isna().mean()),
+                "kind": "number" if np.issubdtype(df[c].dtype, np.number) else "category"}
+               for c in sc.feature_names() if c in df]
+    outcome = "mean outcome" if sc.task.type == "regression" else "positive rate"
+    groups = []
+    for attr in sc.protected_names():
+        for g, part in df.groupby(attr, dropna=False):
+            groups.append({"attribute": attr, "group": str(g), "cases": int(len(part)),
+                           "share": float(len(part) / len(df)), outcome: float(part[TARGET].mean())})
+    return {"rows": int(len(df)), "duplicates": int(df.duplicated(subset=sc.feature_names()).sum()),
+            "sources": sources, "columns": columns, "groups": groups, "outcome": outcome,
+            "target": sc.task.target, "positive_means": sc.task.positive_means}

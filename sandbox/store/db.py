@@ -1,0 +1,144 @@
+"""The store's operations. Each call is its own transaction, committed before it returns."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import zlib
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, event, select
+from sqlalchemy.exc import IntegrityError
+
+from sandbox.store import migrations
+from sandbox.store.tables import attempts, learners, runs
+
+DEFAULT_DATA_DIR = Path("sandbox-data")
+NAME_MAX = 80
+
+
+class StoreError(ValueError):
+    """A request the store refuses (an empty name, an unknown attempt...)."""
+
+
+def default_url() -> str:
+    """``DATABASE_URL`` if set, else a SQLite file in ``./sandbox-data`` (created when needed)."""
+    if os.environ.get("DATABASE_URL"):
+        return os.environ["DATABASE_URL"]
+    folder = Path(os.environ.get("SANDBOX_DATA_DIR", DEFAULT_DATA_DIR))
+    return f"sqlite:///{folder.resolve() / 'sandbox.db'}"
+
+
+def open_store(url: str | None = None) -> Store:
+    return Store(url or default_url())
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Store:
+    def __init__(self, url: str):
+        if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        self.url = url
+        self.engine = create_engine(url, pool_pre_ping=True)
+        if self.engine.dialect.name == "sqlite":
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        migrations.upgrade(self.engine)
+
+    # ------------------------------------------------------------------ learners
+
+    def create_learner(self, name: str) -> dict:
+        name = " ".join(str(name).split())
+        if not name:
+            raise StoreError("a display name is needed")
+        if len(name) > NAME_MAX:
+            raise StoreError(f"a display name is at most {NAME_MAX} characters")
+        token = secrets.token_urlsafe(12)
+        with self.engine.begin() as conn:
+            new_id = conn.execute(learners.insert().values(name=name, token=token, created_at=_now())
+                                  ).inserted_primary_key[0]
+        return {"id": new_id, "name": name, "token": token}
+
+    def learner_by_token(self, token: str) -> dict | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(learners).where(learners.c.token == str(token))).mappings().first()
+        return dict(row) if row else None
+
+    # ------------------------------------------------------------------ attempts
+
+    def new_attempt(self, learner_id: int, scenario_id: str, difficulty: str, seed: int, plan: dict,
+                    phase: str) -> int:
+        now = _now()
+        with self.engine.begin() as conn:
+            return conn.execute(attempts.insert().values(
+                learner_id=learner_id, scenario_id=scenario_id, difficulty=difficulty, seed=int(seed),
+                phase=phase, plan_json=json.dumps(plan, sort_keys=True), created_at=now, updated_at=now,
+            )).inserted_primary_key[0]
+
+    def attempt(self, attempt_id: int) -> dict:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(attempts).where(attempts.c.id == int(attempt_id))).mappings().first()
+        if row is None:
+            raise StoreError(f"no attempt {attempt_id}")
+        return _attempt(row)
+
+    def attempts_of(self, learner_id: int) -> list[dict]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(attempts).where(attempts.c.learner_id == int(learner_id))
+                                .order_by(attempts.c.id)).mappings().all()
+        return [_attempt(r) for r in rows]
+
+    def update_attempt(self, attempt_id: int, **fields: Any) -> None:
+        """Save some of: plan (dict), phase, snapshot (dict or None), run_key, score_total."""
+        values: dict[str, Any] = {"updated_at": _now()}
+        for key, value in fields.items():
+            if key == "plan":
+                values["plan_json"] = json.dumps(value, sort_keys=True)
+            elif key == "snapshot":
+                values["snapshot_json"] = None if value is None else json.dumps(value, sort_keys=True)
+            elif key in ("phase", "run_key", "score_total"):
+                values[key] = value
+            else:
+                raise StoreError(f"an attempt has no field '{key}'")
+        with self.engine.begin() as conn:
+            done = conn.execute(attempts.update().where(attempts.c.id == int(attempt_id)).values(**values))
+        if done.rowcount == 0:
+            raise StoreError(f"no attempt {attempt_id}")
+
+    # ------------------------------------------------------------------ cached runs
+
+    def get_run(self, key: str) -> dict | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(runs.c.result).where(runs.c.key == key)).first()
+        return json.loads(zlib.decompress(row[0])) if row else None
+
+    def put_run(self, key: str, scenario_id: str, result: dict) -> None:
+        blob = zlib.compress(json.dumps(result, sort_keys=True).encode("utf-8"), 6)
+        try:
+            with self.engine.begin() as conn:
+                if conn.execute(select(runs.c.key).where(runs.c.key == key)).first() is None:
+                    conn.execute(runs.insert().values(key=key, scenario_id=scenario_id, result=blob,
+                                                      created_at=_now()))
+        except IntegrityError:
+            pass  # another process stored the same run (same key, same result) first
+
+
+def _attempt(row) -> dict:
+    out = dict(row)
+    out["plan"] = json.loads(out.pop("plan_json"))
+    snap = out.pop("snapshot_json")
+    out["snapshot"] = json.loads(snap) if snap else None
+    return out
+
+
+def _sqlite_pragmas(dbapi_conn, _record) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA journal_mode=WAL")  # readers do not wait for a writer (many learners, one file)
+    cur.execute("PRAGMA busy_timeout=10000")
+    cur.close()

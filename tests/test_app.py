@@ -1,0 +1,112 @@
+"""The web app under Streamlit's AppTest: every view renders, decisions are saved, a run is scored,
+step mode resumes after a reload, bad plan files change nothing."""
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import sandbox.app
+from sandbox.app.state import PHASE_TITLES
+from sandbox.store import open_store
+
+MAIN = str(Path(sandbox.app.__file__).parent / "main.py")
+
+
+@pytest.fixture
+def db(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'app.db'}"
+    monkeypatch.setenv("SANDBOX_DB_URL", url)
+    monkeypatch.setenv("SANDBOX_WORKERS", "0")  # simulations in the test's own process
+    return open_store(url)
+
+
+def _ok(at: AppTest) -> AppTest:
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _button(at: AppTest, label: str):
+    return next(b for b in at.button if b.label.startswith(label))
+
+
+def _new_attempt(db, scenario="benefits-triage") -> tuple[AppTest, dict]:
+    at = _ok(AppTest.from_file(MAIN, default_timeout=180).run())
+    at.text_input[0].input("Grace")
+    _ok(_button(at, "Begin").click().run())
+    at.selectbox[0].set_value(scenario)
+    _ok(_button(at, "Start").click().run())
+    assert at.title[0].value == "Problem definition"
+    me = db.learner_by_token(at.query_params["learner"])
+    return at, db.attempts_of(me["id"])[-1]
+
+
+def test_every_phase_renders_and_its_decisions_are_saved(db):
+    at, attempt = _new_attempt(db)
+    for phase, title in PHASE_TITLES.items():
+        _ok(at.switch_page(f"views/phase_{phase}.py").run())
+        assert at.title[0].value == title
+        assert any(m.value.startswith("#### Lesson:") for m in at.markdown), f"no lesson beside {phase}"
+    _ok(at.switch_page("views/phase_data.py").run())
+    at.toggle(key="w.data.versioning").set_value(True)
+    at.selectbox(key="w.data.validation_gate").set_value("schema_and_ranges")
+    _ok(_button(at, "Save decisions").click().run())
+    saved = db.attempt(attempt["id"])
+    assert saved["plan"]["decisions"]["data.versioning"] is True
+    assert saved["plan"]["decisions"]["data.validation_gate"] == "schema_and_ranges"
+    assert saved["phase"] == "data"
+    assert any("decisions saved" in s.value for s in at.success)
+
+
+def test_evaluation_phase_trains_the_learners_model_and_shows_the_gate(db):
+    at, _ = _new_attempt(db)
+    _ok(at.switch_page("views/phase_evaluation.py").run())
+    _ok(_button(at, "Train and evaluate").click().run())
+    assert any(s.value.startswith("Promotion gate") for s in [*at.success, *at.error])
+    assert any(c.value.startswith("In words:") for c in at.caption), "the fairness chart needs a text summary"
+
+
+def test_a_batch_run_is_scored_saved_and_compared_after_a_retry(db):
+    at, attempt = _new_attempt(db)
+    _ok(at.switch_page("views/play.py").run())
+    _ok(_button(at, "Run the year").click().run())
+    assert at.title[0].value == "Results and feedback"
+    saved = db.attempt(attempt["id"])
+    assert saved["phase"] == "results" and saved["score_total"] is not None
+    assert at.metric[0].value == f"{saved['score_total']:.1f} / 100"
+    assert db.get_run(saved["run_key"])["score"]["total"] == saved["score_total"]
+    _ok(at.switch_page("views/results.py").run())
+    _ok(_button(at, "Retry").click().run())
+    assert at.title[0].value == "Problem definition"
+    retry = db.attempts_of(saved["learner_id"])[-1]
+    assert retry["id"] != saved["id"] and retry["plan"] == saved["plan"] and retry["seed"] == saved["seed"]
+    _ok(at.switch_page("views/play.py").run())
+    _ok(_button(at, "Run the year").click().run())  # the same plan: from the cache
+    _ok(at.switch_page("views/compare.py").run())
+    assert any("the same plan" in m.value for m in at.markdown)
+
+
+def test_step_mode_is_saved_and_resumes_at_the_same_day_after_a_reload(db):
+    at, attempt = _new_attempt(db)
+    _ok(at.switch_page("views/play.py").run())
+    at.radio(key="play-mode").set_value("Step by step")
+    _ok(at.run())
+    _ok(_button(at, "Advance a month").click().run())
+    day = at.metric[0].value
+    assert day != "0 of 365"
+    saved = db.attempt(attempt["id"])
+    assert saved["snapshot"]["actions"][0] == {"op": "advance", "days": 30.0}
+    fresh = AppTest.from_file(MAIN, default_timeout=180)  # a new browser session on the same address
+    fresh.query_params["learner"] = at.query_params["learner"]
+    fresh.query_params["attempt"] = str(attempt["id"])
+    _ok(fresh.run())
+    _ok(fresh.switch_page("views/play.py").run())
+    assert fresh.radio(key="play-mode").value == "Step by step"
+    assert fresh.metric[0].value == day
+
+
+def test_pages_without_an_attempt_point_to_the_start(db):
+    at = _ok(AppTest.from_file(MAIN).run())
+    for page in ("views/phase_monitoring.py", "views/play.py", "views/results.py", "views/compare.py"):
+        _ok(at.switch_page(page).run())
+        assert at.info, page

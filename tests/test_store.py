@@ -1,0 +1,70 @@
+"""Saved progress: learners, attempts and cached runs survive a new connection; the schema is versioned."""
+
+import pytest
+from sqlalchemy import create_engine, inspect
+
+from sandbox.store import open_store
+from sandbox.store import tables
+from sandbox.store.db import StoreError
+from sandbox.store.migrations import LATEST, SchemaTooNew, current_version, upgrade
+
+
+@pytest.fixture
+def url(tmp_path):
+    return f"sqlite:///{tmp_path / 'sandbox.db'}"
+
+
+def test_everything_saved_is_there_after_reopening(url):
+    s = open_store(url)
+    me = s.create_learner("  Ada   Lovelace ")
+    assert me["name"] == "Ada Lovelace" and len(me["token"]) >= 12
+    a = s.new_attempt(me["id"], "benefits-triage", "standard", 3, {"name": "p", "decisions": {"x": 1}}, "problem")
+    s.update_attempt(a, phase="play", snapshot={"actions": [{"op": "advance", "days": 7}]},
+                     plan={"name": "p", "decisions": {"x": 2}})
+    s.put_run("k1", "benefits-triage", {"score": {"total": 50.0}, "timeline": [1, 2, 3]})
+    again = open_store(url)  # a server restart
+    assert again.learner_by_token(me["token"])["name"] == "Ada Lovelace"
+    got = again.attempt(a)
+    assert (got["phase"], got["seed"], got["plan"]["decisions"]) == ("play", 3, {"x": 2})
+    assert got["snapshot"] == {"actions": [{"op": "advance", "days": 7}]}
+    assert again.get_run("k1") == {"score": {"total": 50.0}, "timeline": [1, 2, 3]}
+    assert again.get_run("missing") is None
+    assert [x["id"] for x in again.attempts_of(me["id"])] == [a]
+
+
+@pytest.mark.parametrize("name", ["", "   ", "x" * 81])
+def test_bad_names_are_refused_with_a_reason(url, name):
+    with pytest.raises(StoreError, match="display name"):
+        open_store(url).create_learner(name)
+
+
+def test_unknown_attempts_and_fields_are_clear_errors(url):
+    s = open_store(url)
+    with pytest.raises(StoreError, match="no attempt 99"):
+        s.attempt(99)
+    with pytest.raises(StoreError, match="no attempt 99"):
+        s.update_attempt(99, phase="data")
+    me = s.create_learner("B")
+    a = s.new_attempt(me["id"], "x", "standard", 1, {}, "problem")
+    with pytest.raises(StoreError, match="no field 'colour'"):
+        s.update_attempt(a, colour="red")
+
+
+def test_migrations_build_the_declared_schema_and_record_the_version(url):
+    open_store(url)
+    engine = create_engine(url)
+    insp = inspect(engine)
+    for table in tables.metadata.sorted_tables:
+        assert {c["name"] for c in insp.get_columns(table.name)} == {c.name for c in table.columns}, table.name
+    with engine.connect() as conn:
+        assert current_version(conn) == LATEST
+    assert upgrade(engine) == LATEST  # nothing left to do on a second start
+
+
+def test_a_database_from_a_newer_version_is_refused(url):
+    open_store(url)
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(tables.meta.update().values(value=str(LATEST + 1)))
+    with pytest.raises(SchemaTooNew, match="newer|knows up to"):
+        upgrade(engine)
