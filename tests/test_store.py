@@ -3,8 +3,7 @@
 import pytest
 from sqlalchemy import create_engine, inspect
 
-from sandbox.store import open_store
-from sandbox.store import tables
+from sandbox.store import open_store, tables
 from sandbox.store.db import StoreError
 from sandbox.store.migrations import LATEST, SchemaTooNew, current_version, upgrade
 
