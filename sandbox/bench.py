@@ -9,7 +9,9 @@
   laptop core takes 0.3–0.5 s with Python 3.11);
 * ``drift``: on trailing-week windows of the flagship expert run, the share of
   windows where the in-loop monitor and Evidently's DataDriftPreset reach the same
-  dataset-drift decision, and how much faster the in-loop monitor is.
+  dataset-drift decision, and how much faster the in-loop monitor is;
+* ``app``: the web app in a real browser (see ``bench_app``): run-to-result time, and
+  30 learners at once (95th-percentile response, server memory).
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ WINDOW_EVERY_DAYS = 14
 BENCH_DRIFT_SHARE = 0.1  # low enough that single-column drift counts, so both decisions occur
 
 
-def run_bench(repeats: int = 5, out=print) -> dict:
+def run_bench(repeats: int = 5, out=print, sessions: int = 30) -> dict:
     figures: dict = {"scenarios": {}}
     figures["machine_s"] = round(machine_seconds(), 4)
     out(f"machine_s = {figures['machine_s']:.3f} s (a current laptop core: 0.3-0.5 s)")
@@ -50,6 +52,10 @@ def run_bench(repeats: int = 5, out=print) -> dict:
     out(f"drift agreement = {d['agreement']:.3f} over {d['windows']} windows, {d['drift_windows']} of them drifted"
         f" by Evidently's decision (target >= {TARGETS['agreement']})")
     out(f"drift speedup = {d['speedup']:.1f}x (target >= {TARGETS['speedup']})")
+    if sessions:
+        from sandbox.bench_app import app_figures
+
+        figures["app"] = app_figures(sessions, out)
     return figures
 
 

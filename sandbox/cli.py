@@ -89,6 +89,7 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("bench", help="run the benchmark suite")
     p.add_argument("--json", type=Path, help="also write the figures as JSON")
     p.add_argument("--repeats", type=int, default=5)
+    p.add_argument("--sessions", type=int, default=30, help="learners at once for the app figures (0: skip them)")
     p.set_defaults(func=cmd_bench)
     return parser
 
@@ -249,14 +250,15 @@ def cmd_serve(args) -> int:
     print(f"MLOps Lifecycle Sandbox on http://{args.address}:{args.port} (data: {url}); Ctrl+C stops it")
     cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(args.port),
            "--server.address", args.address, "--server.headless", "true", "--browser.gatherUsageStats", "false",
-           "--server.fileWatcherType", "none", "--global.developmentMode", "false"]
+           "--server.fileWatcherType", "none", "--global.developmentMode", "false",
+           "--client.showErrorDetails", "false", "--client.toolbarMode", "minimal"]
     return subprocess.call(cmd, env=env)
 
 
 def cmd_bench(args) -> int:
     from sandbox.bench import run_bench
 
-    figures = run_bench(repeats=args.repeats)
+    figures = run_bench(repeats=args.repeats, sessions=args.sessions)
     if args.json:
         args.json.write_text(json.dumps(figures, indent=1), encoding="utf-8")
     return 0

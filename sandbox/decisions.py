@@ -7,7 +7,7 @@ plan need only name what it changes. Unknown ids and invalid choices are errors.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -122,6 +122,90 @@ CATALOGUE: tuple[Decision, ...] = (
     Decision("governance.access_control", "governance", "Restrict access to data and models by role?", False,
              kind="bool"),
 )
+# What each choice costs and buys, shown beside the question in the app.
+TRADE_OFFS = {
+    "problem.impact_assessment": "Takes staff time before launch. It sets the impact level (I–IV) and with it the "
+    "obligations (human final decisions, peer review, explanations) the rubric checks; without it nobody knows "
+    "which obligations apply.",
+    "data.versioning": "A small storage and process cost. Makes rolling back to a known-good model and its data "
+    "possible, and lets an auditor reproduce a past decision.",
+    "data.lineage": "Some engineering effort. Answers 'where did this input come from?' in an audit or a freedom-"
+    "of-information request, and speeds up finding an upstream fault.",
+    "data.validation_gate": "schema: holds back batches with unknown categories (a changed upstream schema); "
+    "schema_and_ranges: also medians outside the training range and jumps in missing values. Held-back cases go "
+    "to caseworkers (longer waits) instead of being scored on broken data.",
+    "data.minimisation": "Data-protection law asks for no more personal data than the purpose needs. Proxies such "
+    "as postcode can still carry the same information, so keep measuring fairness.",
+    "model.algorithm": "Logistic (or linear) regression is simple to explain but misses interactions; trees and "
+    "forests capture them but are harder to explain; gradient boosting is usually the most accurate and copes "
+    "with missing values itself.",
+    "model.class_weight": "balanced: the rarer outcome counts more in training, which finds more of it at the "
+    "price of more false positives.",
+    "model.bias_mitigation": "reweighing (Kamiran and Calders) weights training cases so outcome and group are "
+    "independent; the correlation remover (fairlearn) strips the protected attribute's linear signal from the "
+    "inputs. Both can narrow gaps between groups and may cost some accuracy.",
+    "model.experiment_tracking": "Records every training run's data, settings and results: reproducible and open "
+    "to review, for a little overhead.",
+    "model.training_pipeline": "automated: a retrain takes about a day instead of a week or more, and fails far "
+    "less often; the pipeline has to be built and maintained.",
+    "evaluation.method": "Cross-validation gives a steadier estimate, with its spread, for five times the training "
+    "cost; a single holdout is quicker but noisier.",
+    "evaluation.fairness_audit": "Per-group metrics before release (fairlearn's MetricFrame). Needed for a "
+    "fairness gate and to answer a bias complaint with evidence.",
+    "evaluation.robustness_tests": "Scores the test set again with noisy and with missing inputs, to show how "
+    "fragile the model is before the world tests it.",
+    "evaluation.promotion_gate": "A model goes live only if it reaches the required metric (and, with fairness, "
+    "stays within the agency's limit). Stops bad models; a no-go leaves the cases with caseworkers.",
+    "evaluation.model_card": "Documents intended use, data, metrics and known limits; auditors and the public "
+    "read it.",
+    "deployment.strategy": "big_bang: every case at once; shadow: the new model scores silently beside the old "
+    "one; canary: a small share of cases first; ab_test: traffic split to compare. Gradual releases limit the "
+    "harm of a bad release but take longer.",
+    "deployment.canary_share": "A bigger share finds a problem sooner but exposes more people if the release is "
+    "bad.",
+    "deployment.infrastructure": "manual_server: a crash takes a day or more to fix; containerised: hours; "
+    "orchestrated: restarted in minutes. Each step up costs more to set up and run.",
+    "deployment.automated_rollback": "Goes back to the previous model as soon as a release fails its checks, "
+    "without waiting for someone to notice.",
+    "deployment.release_approval": "A named person signs off each release: accountability and a second look, "
+    "for about two days' delay.",
+    "monitoring.signals": "data_drift: inputs change (seen at once); prediction_drift: scores change; performance: "
+    "needs outcomes, which arrive late; fairness: the gap between groups; system_health: the service is up and "
+    "scoring.",
+    "monitoring.cadence": "Daily checks catch problems soonest; monthly checks cost least but can leave weeks of "
+    "harm unnoticed.",
+    "monitoring.drift_threshold": "Lower values alert on smaller changes: earlier warnings, more false alarms. "
+    "0.1 is Evidently's default.",
+    "monitoring.drift_share": "The share of columns that must drift before the data as a whole count as drifted; "
+    "lower is more sensitive.",
+    "monitoring.performance_tolerance": "How far the observed metric may fall below its value at release before "
+    "an alert is raised.",
+    "retraining.mode": "scheduled: every so many days, whatever happens; triggered: when a monitor alerts; none: "
+    "the model ages as the world changes.",
+    "retraining.interval_days": "Shorter intervals follow change closely, at the cost of a training run each "
+    "time.",
+    "retraining.data_window_days": "Recent cases reflect today's world; a longer window gives more data but mixes "
+    "in patterns that no longer hold.",
+    "retraining.champion_challenger": "A retrained model replaces the current one only if it does better on the "
+    "same test cases, which guards against a worse retrain.",
+    "retraining.human_signoff": "A person approves each retrained model before it goes live: a safeguard that "
+    "adds about two days.",
+    "feedback.overrides_as_labels": "Caseworkers' decisions become training labels long before appeal outcomes "
+    "arrive: fresher labels, but they carry the caseworkers' own mistakes.",
+    "feedback.appeals_channel": "People can challenge decisions and report problems: complaints surface what "
+    "monitors miss, and high-impact systems must offer recourse.",
+    "feedback.post_incident_review": "After each incident, a review of what happened and what to change; it "
+    "takes staff time and prevents repeats.",
+    "governance.audit_trail": "Logs every decision, release and change. Without it an audit or a freedom-of-"
+    "information request cannot be answered.",
+    "governance.documentation": "model_card: the model's use, data, metrics and limits; datasheet: where the "
+    "data came from and their faults.",
+    "governance.transparency_record": "Publishes what the system does and how it is governed (as public-sector "
+    "transparency standards ask); builds public trust.",
+    "governance.access_control": "Only named roles can read personal data or change models: protects the data "
+    "and makes every change accountable.",
+}
+CATALOGUE = tuple(replace(d, help=d.help or TRADE_OFFS[d.id]) for d in CATALOGUE)
 BY_ID = {d.id: d for d in CATALOGUE}
 
 

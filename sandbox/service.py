@@ -224,6 +224,11 @@ class Runner:
             out["run_key"] = key
         return out
 
+    def drift_report(self, scenario_id: str, plan: dict, seed: int, difficulty: str, actions: list,
+                     start_day: int, end_day: int) -> str:
+        return self._submit(drift_report, scenario_id, plan, seed, difficulty, actions, start_day,
+                            end_day).result()
+
     def warm(self, seed: int = 1, difficulty: str = "standard") -> threading.Thread | None:
         """Compute every scenario's expert run for the usual seed in the background, so the first learners'
         scores (which compare with it) do not wait for it. Not done in-thread (workers=0)."""
@@ -314,3 +319,33 @@ def data_profile(scenario_id: str, seed: int) -> dict:
     return {"rows": int(len(df)), "duplicates": int(df.duplicated(subset=sc.feature_names()).sum()),
             "sources": sources, "columns": columns, "groups": groups, "outcome": outcome,
             "target": sc.task.target, "positive_means": sc.task.positive_means}
+
+
+def drift_report(scenario_id: str, plan: dict, seed: int, difficulty: str, actions: list, start_day: int,
+                 end_day: int) -> str:
+    """Evidently's data-drift report (standalone HTML) for days [start_day, end_day] of a run, against the
+    training data of the model in service at the window's end. Evidently is imported only here."""
+    import pandas as pd
+    from evidently import DataDefinition, Dataset, Report
+    from evidently.presets import DataDriftPreset
+
+    from sandbox.engine import Simulation
+    from sandbox.engine.monitors import window
+
+    snap = {"version": 1, "scenario": scenario_id, "seed": seed, "difficulty": difficulty, "plan": plan,
+            "log": actions}
+    sim = Simulation.restore(_loaded(scenario_id), snap)
+    if not actions:
+        sim.run()
+    w = sim.world
+    model = [m for m in w.models if m.trained_day <= end_day][-1]
+    numeric, categorical = list(w.reference.numeric), list(w.reference.categorical)
+    data = window(w, int(start_day), int(end_day) + 1)
+    if not data or not len(next(iter(data.values()))):
+        raise ValueError(f"no cases were received between day {start_day} and day {end_day}")
+    reference = model.evaluation["frame"][[*numeric, *categorical]].reset_index(drop=True)
+    current = pd.DataFrame({c: data[c] for c in [*numeric, *categorical]})
+    definition = DataDefinition(numerical_columns=numeric, categorical_columns=categorical)
+    snapshot = Report([DataDriftPreset()]).run(Dataset.from_pandas(current, data_definition=definition),
+                                               Dataset.from_pandas(reference, data_definition=definition))
+    return snapshot.get_html_str(as_iframe=False)

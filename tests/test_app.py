@@ -76,6 +76,9 @@ def test_a_batch_run_is_scored_saved_and_compared_after_a_retry(db):
     assert at.metric[0].value == f"{saved['score_total']:.1f} / 100"
     assert db.get_run(saved["run_key"])["score"]["total"] == saved["score_total"]
     _ok(at.switch_page("views/results.py").run())
+    assert any(c.value.startswith("In words:") for c in at.caption), "the timeline needs a text summary"
+    _ok(_button(at, "Draw the report").click().run())  # Evidently's report, drawn on demand
+    assert any(c.value.startswith("Drift of days") for c in at.caption)
     _ok(_button(at, "Retry").click().run())
     assert at.title[0].value == "Problem definition"
     retry = db.attempts_of(saved["learner_id"])[-1]
@@ -110,3 +113,9 @@ def test_pages_without_an_attempt_point_to_the_start(db):
     for page in ("views/phase_monitoring.py", "views/play.py", "views/results.py", "views/compare.py"):
         _ok(at.switch_page(page).run())
         assert at.info, page
+
+
+def test_every_decision_explains_what_its_choices_cost_and_buy():
+    from sandbox.decisions import CATALOGUE
+
+    assert all(len(d.help) > 40 for d in CATALOGUE), [d.id for d in CATALOGUE if len(d.help) <= 40]

@@ -49,9 +49,10 @@ def run_batch(attempt: dict) -> None:
     _finish(attempt, key, result)
 
 
-def _finish(attempt: dict, key: str, result: dict) -> None:
+def _finish(attempt: dict, key: str, result: dict, actions: list | None = None) -> None:
+    """Save the outcome (a step-mode run keeps its actions: they are part of what happened)."""
     state.store().update_attempt(attempt["id"], run_key=key, score_total=result["score"]["total"], phase="results",
-                                 snapshot=None)
+                                 snapshot={"actions": actions} if actions else None)
     state.flash(f"The year is over. Score {result['score']['total']:.1f} / 100.")
     state.go("views/results.py")
 
@@ -64,12 +65,18 @@ def step_state(attempt: dict) -> dict:
 
 
 def step(attempt: dict, action: dict) -> None:
+    from sandbox.engine import SimulationError
+
     actions = (attempt["snapshot"] or {}).get("actions", [])
-    out = state.runner().step(attempt["scenario_id"], attempt["plan"], attempt["seed"], attempt["difficulty"],
-                              actions, action)
+    try:
+        out = state.runner().step(attempt["scenario_id"], attempt["plan"], attempt["seed"], attempt["difficulty"],
+                                  actions, action)
+    except SimulationError as exc:
+        st.error(f"That cannot be done: {exc}. Your run is as it was.")
+        return
     state.store().update_attempt(attempt["id"], snapshot={"actions": out["actions"]}, phase="play")
     if "result" in out:
-        _finish(attempt, out["run_key"], out["result"])
+        _finish(attempt, out["run_key"], out["result"], out["actions"])
     st.rerun()
 
 

@@ -54,6 +54,33 @@ def downloads(result: dict, attempt: dict) -> None:
                       width="stretch")
 
 
+def drift_report(result: dict, attempt: dict) -> None:
+    """Evidently's own drift report for a window the learner picks, drawn only when asked for."""
+    with st.expander("Evidently drift report for a window of days"):
+        alerts = [a["day"] for a in result["alerts"] if a["signal"] == "data_drift"]
+        first = int(alerts[0]) if alerts else 180
+        horizon = len(result["timeline"])
+        days = st.slider("Days", 0, horizon - 1, (max(0, first - 6), first), key="drift-window",
+                         help="The cases received on these days, against the training data of the model in "
+                              "service at the window's end.")
+        if st.button("Draw the report"):
+            actions = (attempt["snapshot"] or {}).get("actions", [])
+            try:
+                with st.spinner("Replaying the year and drawing Evidently's report…"):
+                    html = state.runner().drift_report(attempt["scenario_id"], attempt["plan"], attempt["seed"],
+                                                       attempt["difficulty"], actions, days[0], days[1])
+            except ValueError as exc:
+                st.error(str(exc))
+                return
+            import streamlit.components.v1 as components
+
+            st.caption(f"Drift of days {days[0]}–{days[1]} as Evidently's DataDriftPreset judges it (the same "
+                       "statistics as the in-loop monitor: Wasserstein for numbers, Jensen–Shannon for categories).")
+            components.html(html, height=900, scrolling=True)
+            st.download_button("Download this report (HTML)", html, file_name=f"drift-{days[0]}-{days[1]}.html",
+                               mime="text/html")
+
+
 def result_of(attempt: dict) -> dict | None:
     return state.store().get_run(attempt["run_key"]) if attempt.get("run_key") else None
 
@@ -72,5 +99,6 @@ def show(attempt: dict) -> None:
         st.dataframe(ui.key_figures(result), hide_index=True, width="stretch")
     charts(result)
     incidents(result)
+    drift_report(result, attempt)
     st.markdown("#### Downloads")
     downloads(result, attempt)

@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from sandbox.app import state
-from sandbox.decisions import CATALOGUE, check_choice
+from sandbox.decisions import CATALOGUE
 from sandbox.loader import LESSONS_DIR, LoadedScenario, load_scenario, plan_from_dict
 from sandbox.yamlio import LoadError
 
@@ -59,25 +59,31 @@ def decisions_in(phase: str, loaded: LoadedScenario) -> list[tuple[str, Any]]:
 
 
 def decision_widget(key: str, d: Any, value: Any, loaded: LoadedScenario) -> Any:
+    """The decision's input, with what each choice costs and buys written under it."""
     if not hasattr(d, "kind"):  # a scenario's own decision: choices with descriptions
         options = list(d.choices)
         return st.radio(d.question, options, index=options.index(value), key=f"w.{key}",
                         format_func=lambda c: f"{c} — {d.choices[c].description}")
-    help_text = d.help or None
+    chosen = _input(key, d, value, loaded)
+    if d.help:
+        st.caption(d.help)
+    return chosen
+
+
+def _input(key: str, d: Any, value: Any, loaded: LoadedScenario) -> Any:
     if d.kind == "bool":
-        return st.toggle(d.question, value=bool(value), key=f"w.{key}", help=help_text)
+        return st.toggle(d.question, value=bool(value), key=f"w.{key}")
     if d.kind == "number":
         whole = isinstance(d.default, int)
         cast = int if whole else float
         return st.number_input(d.question, min_value=cast(d.low), max_value=cast(d.high), value=cast(value),
-                               step=cast(1 if whole else 0.01), key=f"w.{key}", help=help_text)
+                               step=cast(1 if whole else 0.01), key=f"w.{key}")
     if d.kind == "subset":
         options = list(d.choices or ("primary", *loaded.scenario.source_ids()))
-        return st.multiselect(d.question, options, default=[v for v in value if v in options], key=f"w.{key}",
-                              help=help_text)
+        return st.multiselect(d.question, options, default=[v for v in value if v in options], key=f"w.{key}")
     options = list(d.choices)
     return st.selectbox(d.question, options, index=options.index(value) if value in options else 0,
-                        key=f"w.{key}", help=help_text)
+                        key=f"w.{key}")
 
 
 def save_plan(attempt: dict, loaded: LoadedScenario, plan: dict, phase: str) -> bool:
@@ -90,12 +96,6 @@ def save_plan(attempt: dict, loaded: LoadedScenario, plan: dict, phase: str) -> 
         return False
     state.store().update_attempt(attempt["id"], plan=plan, phase=phase)
     return True
-
-
-def problems_of(key: str, d: Any, value: Any, loaded: LoadedScenario) -> str | None:
-    if not hasattr(d, "kind"):
-        return None if value in d.choices else "not one of the choices"
-    return check_choice(d, value, loaded.scenario.source_ids())
 
 
 def key_figures(result: dict) -> pd.DataFrame:

@@ -1,0 +1,55 @@
+"""The service the app calls: cached runs, step mode by replay, the drift report drawn offline."""
+
+import re
+
+import pytest
+
+from sandbox.loader import load_plan, load_scenario
+from sandbox.service import Runner, run_key
+from sandbox.store import open_store
+
+SID = "benefits-triage"
+
+
+@pytest.fixture(scope="module")
+def runner(tmp_path_factory):
+    return Runner(open_store(f"sqlite:///{tmp_path_factory.mktemp('svc') / 's.db'}"), workers=0)
+
+
+@pytest.fixture(scope="module")
+def naive():
+    return load_plan(load_scenario(SID), "naive").to_dict()
+
+
+def test_a_run_is_computed_once_and_then_served_from_the_store(runner, naive):
+    seen = []
+    key, first = runner.run(SID, naive, 1, "standard", seen.append)
+    assert seen and seen[-1] == pytest.approx(1.0) and seen == sorted(seen)
+    assert key == run_key(SID, naive, 1, "standard")
+    assert runner.store.get_run(key) == first
+    seen.clear()
+    _, again = runner.run(SID, naive, 1, "standard", seen.append)
+    assert again == first and not seen  # from the cache: no simulation, no progress
+    expert = runner.reference(SID, 1, "standard")
+    assert first["score"]["reference_plan"] == expert["plan"]["name"]
+    assert expert["score"]["total"] > first["score"]["total"]
+
+
+def test_step_mode_replays_the_same_run_as_one_batch_of_the_same_actions(runner, naive):
+    out = runner.step(SID, naive, 2, "standard", [], {"op": "advance", "days": 45})
+    again = Runner(None, workers=0).step(SID, naive, 2, "standard", out["actions"], {"op": "state"})
+    assert again["state"]["day"] == out["state"]["day"] > 0
+    assert again["state"]["timeline"] == out["state"]["timeline"]
+    assert all(e["day"] <= out["state"]["day"] for e in out["state"]["events"])  # nothing of the future
+
+
+def test_the_drift_report_is_evidently_html_that_needs_no_network(runner, naive):
+    html = runner.drift_report(SID, naive, 1, "standard", [], 100, 106)
+    assert "<html" in html.lower() and len(html) > 10_000
+    external = re.findall(r"""(?:src|href)\\s*=\\s*["']https?://[^"']+""", html)
+    assert not external, external[:3]
+
+
+def test_an_empty_drift_window_is_a_clear_error(runner, naive):
+    with pytest.raises(ValueError, match="no cases"):
+        runner.drift_report(SID, naive, 1, "standard", [], 500, 510)
