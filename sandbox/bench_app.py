@@ -197,10 +197,13 @@ def app_figures(sessions: int = 30, out=print) -> dict:
     runs = [t for name, t in many if name == "run the year"]
     figures = {"run_to_result_s": round(run_to_result, 3), "sessions": sessions, "actions": len(many),
                "p95_s": round(p95([t for _, t in many]), 3), "p95_run_s": round(p95(runs), 3),
-               "wall_s": round(wall, 1), "memory_mb": round(max(peak), 1)}
+               "wall_s": round(wall, 1), "memory_mb": round(max(peak), 1),
+               "p95_by_action_s": {name: round(p95([t for n, t in many if n == name]), 3)
+                                   for name in dict.fromkeys(n for n, _ in many)}}
     out(f"app run_to_result = {figures['run_to_result_s']:.2f} s (target <= {TARGETS['run_to_result_s']})")
     out(f"app {sessions} learners at once: p95 response {figures['p95_s']:.2f} s over {len(many)} actions "
         f"(target <= {TARGETS['p95_s']}); p95 of 'run the year' {figures['p95_run_s']:.2f} s; all done in "
         f"{figures['wall_s']:.0f} s")
+    out("app p95 by action: " + ", ".join(f"{k} {v:.2f} s" for k, v in figures["p95_by_action_s"].items()))
     out(f"app server memory peak = {figures['memory_mb']:.0f} MB (target <= {TARGETS['memory_mb']:.0f})")
     return figures

@@ -235,8 +235,6 @@ def score_summary(score: dict) -> str:
 
 
 def cmd_serve(args) -> int:
-    import subprocess
-
     from sandbox.store import default_url, open_store
 
     url = args.db or default_url()
@@ -252,7 +250,8 @@ def cmd_serve(args) -> int:
            "--server.address", args.address, "--server.headless", "true", "--browser.gatherUsageStats", "false",
            "--server.fileWatcherType", "none", "--global.developmentMode", "false",
            "--client.showErrorDetails", "false", "--client.toolbarMode", "minimal"]
-    return subprocess.call(cmd, env=env)
+    sys.stdout.flush()
+    os.execve(sys.executable, cmd, env)  # Streamlit takes this process's place: no idle parent kept in memory
 
 
 def cmd_bench(args) -> int:

@@ -24,7 +24,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from functools import lru_cache
 from typing import Any
 
-STEP_CACHE_SIZE = 8
+STEP_CACHE_SIZE = 2  # live step-mode runs a worker keeps (each holds a year of cases)
 MONTH_DAYS = 30
 
 
@@ -142,6 +142,7 @@ class Runner:
         self._pool: ProcessPoolExecutor | None = None
         self._manager = None
         self._lock = threading.Lock()
+        self._inflight: dict[str, _Job] = {}
 
     def _submit(self, fn: Callable, *args) -> Future:
         if self.workers == 0:
@@ -165,32 +166,52 @@ class Runner:
         if self.store is not None:
             self.store.put_run(key, scenario_id, result)
 
+    def _once(self, key: str, scenario_id: str, compute: Callable, on_progress=None) -> dict:
+        """A cached result, computed once even when many sessions ask for it at the same moment: the first
+        asker computes it, the others wait for that result (and see its progress)."""
+        hit = self.cached(key)
+        if hit is not None:
+            return hit
+        with self._lock:
+            job = self._inflight.get(key)
+            owner = job is None
+            if owner:
+                job = self._inflight[key] = _Job()
+        if not owner:
+            return job.wait(on_progress)
+        try:
+            result = compute(lambda share: job.report(share, on_progress))
+            self._keep(key, scenario_id, result)
+            job.finish(result)
+            return result
+        except BaseException as exc:
+            job.fail(exc)
+            raise
+        finally:
+            with self._lock:
+                self._inflight.pop(key, None)
+
     def run(self, scenario_id: str, plan: dict, seed: int, difficulty: str,
             on_progress: Callable[[float], None] | None = None) -> tuple[str, dict]:
         """The scored run of ``plan`` (from the cache when anyone has run it before)."""
         key = run_key(scenario_id, plan, seed, difficulty)
-        hit = self.cached(key)
-        if hit is not None:
-            return key, hit
-        reference = self.reference(scenario_id, seed, difficulty)
-        if reference is not None and reference["plan"]["decisions"] == plan.get("decisions") and \
-                reference["plan"]["impact_answers"] == plan.get("impact_answers", {}):
-            return key, reference
-        result = self._simulate(scenario_id, plan, seed, difficulty, reference, on_progress)
-        self._keep(key, scenario_id, result)
-        return key, result
+
+        def compute(progress):
+            reference = self.reference(scenario_id, seed, difficulty)
+            if reference is not None and reference["plan"]["decisions"] == plan.get("decisions") and \
+                    reference["plan"]["impact_answers"] == plan.get("impact_answers", {}):
+                return reference
+            return self._simulate(scenario_id, plan, seed, difficulty, reference, progress)
+
+        return key, self._once(key, scenario_id, compute, on_progress)
 
     def reference(self, scenario_id: str, seed: int, difficulty: str) -> dict | None:
         """The expert plan's run on the same seed and difficulty (scored against itself), cached."""
         plan = expert_plan(scenario_id)
         if plan is None:
             return None
-        key = run_key(scenario_id, plan, seed, difficulty)
-        hit = self.cached(key)
-        if hit is None:
-            hit = self._simulate(scenario_id, plan, seed, difficulty, None, None)
-            self._keep(key, scenario_id, hit)
-        return hit
+        return self._once(run_key(scenario_id, plan, seed, difficulty), scenario_id,
+                          lambda progress: self._simulate(scenario_id, plan, seed, difficulty, None, None))
 
     def _simulate(self, scenario_id, plan, seed, difficulty, reference, on_progress) -> dict:
         if self.workers == 0:
@@ -205,12 +226,8 @@ class Runner:
         return self._manager.Queue()
 
     def evaluation(self, scenario_id: str, plan: dict, seed: int, difficulty: str) -> dict:
-        key = "evaluation:" + run_key(scenario_id, plan, seed, difficulty)
-        hit = self.cached(key)
-        if hit is None:
-            hit = self._submit(first_evaluation, scenario_id, plan, seed, difficulty).result()
-            self._keep(key, scenario_id, hit)
-        return hit
+        return self._once("evaluation:" + run_key(scenario_id, plan, seed, difficulty), scenario_id,
+                          lambda _: self._submit(first_evaluation, scenario_id, plan, seed, difficulty).result())
 
     def step(self, scenario_id: str, plan: dict, seed: int, difficulty: str, actions: list,
              action: dict) -> dict:
@@ -254,6 +271,39 @@ class Runner:
             self._pool.shutdown(cancel_futures=True)
         if self._manager is not None:
             self._manager.shutdown()
+
+
+class _Job:
+    """A computation some sessions are waiting for."""
+
+    def __init__(self):
+        self.done = threading.Event()
+        self.share = 0.0
+        self.result: dict | None = None
+        self.error: BaseException | None = None
+
+    def report(self, share: float, on_progress) -> None:
+        self.share = share
+        if on_progress is not None:
+            on_progress(share)
+
+    def finish(self, result: dict) -> None:
+        self.result = result
+        self.done.set()
+
+    def fail(self, error: BaseException) -> None:
+        self.error = error
+        self.done.set()
+
+    def wait(self, on_progress) -> dict:
+        seen = -1.0
+        while not self.done.wait(0.2):
+            if on_progress is not None and self.share != seen:
+                seen = self.share
+                on_progress(seen)
+        if self.error is not None:
+            raise self.error
+        return self.result
 
 
 class _Callback:
@@ -318,7 +368,8 @@ def data_profile(scenario_id: str, seed: int) -> dict:
                            "share": float(len(part) / len(df)), outcome: float(part[TARGET].mean())})
     return {"rows": int(len(df)), "duplicates": int(df.duplicated(subset=sc.feature_names()).sum()),
             "sources": sources, "columns": columns, "groups": groups, "outcome": outcome,
-            "target": sc.task.target, "positive_means": sc.task.positive_means}
+            "target": sc.task.target, "positive_means": sc.task.positive_means,
+            "regression": sc.task.type == "regression"}
 
 
 def drift_report(scenario_id: str, plan: dict, seed: int, difficulty: str, actions: list, start_day: int,

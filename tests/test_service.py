@@ -53,3 +53,30 @@ def test_the_drift_report_is_evidently_html_that_needs_no_network(runner, naive)
 def test_an_empty_drift_window_is_a_clear_error(runner, naive):
     with pytest.raises(ValueError, match="no cases"):
         runner.drift_report(SID, naive, 1, "standard", [], 500, 510)
+
+
+def test_identical_runs_asked_for_at_once_are_simulated_once(tmp_path, naive, monkeypatch):
+    import threading
+
+    import sandbox.service as service
+
+    calls = []
+    real = service.simulate
+
+    def counting(*args):
+        calls.append(args[:4])
+        return real(*args)
+
+    monkeypatch.setattr(service, "simulate", counting)
+    runner = Runner(open_store(f"sqlite:///{tmp_path / 's.db'}"), workers=0)
+    runner.reference(SID, 3, "introductory")  # the expert's run, so the count below is the learners' alone
+    calls.clear()
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(runner.run(SID, naive, 3, "introductory")))
+               for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(calls) == 1 and len(results) == 4
+    assert len({key for key, _ in results}) == 1 and all(r == results[0][1] for _, r in results)

@@ -28,7 +28,8 @@ def briefing(attempt: dict, loaded) -> None:
 def data_explorer(attempt: dict, loaded) -> None:
     p = _profile(attempt["scenario_id"], attempt["seed"])
     st.markdown(f"#### The historical data: {p['rows']:,} labelled cases")
-    st.markdown(f"Target: **{p['target']}** (positive means: {p['positive_means']}). "
+    drives = "what it drives" if p["regression"] else "a positive prediction means"
+    st.markdown(f"Target: **{p['target']}** ({drives}: {p['positive_means']}). "
                 f"{p['duplicates']:,} rows are exact duplicates of another.")
     if p["sources"]:
         st.markdown("**Sources** (silos and legacy systems, with the faults each is known for)")

@@ -39,19 +39,27 @@ def incidents(result: dict) -> None:
         (st.success if g["passed"] else st.error)(f"{g['title']}: {g['outcome']}")
 
 
-def downloads(result: dict, attempt: dict) -> None:
+def downloads(attempt: dict) -> None:
+    """Plan, run and report, each generated only when its button is pressed (nothing large kept per session)."""
     from sandbox.report import render
 
-    copy = learner_copy(result)
+    key = attempt["run_key"]
     plan = {"name": attempt["plan"].get("name", "my-plan"), "decisions": attempt["plan"]["decisions"],
             "impact_answers": attempt["plan"].get("impact_answers", {})}
+
+    def run_json() -> str:
+        return json.dumps(learner_copy(state.store().get_run(key)), indent=1)
+
+    def report_html() -> str:
+        return render(learner_copy(state.store().get_run(key)))
+
     a, b, c = st.columns(3)
     a.download_button("Plan (YAML)", yaml.safe_dump(plan, sort_keys=True), file_name="plan.yaml",
-                      mime="application/yaml", width="stretch")
-    b.download_button("Run (JSON)", json.dumps(copy, indent=1), file_name="run.json", mime="application/json",
-                      width="stretch")
-    c.download_button("Report (HTML)", render(copy), file_name="report.html", mime="text/html",
-                      width="stretch")
+                      mime="application/yaml", width="stretch", on_click="ignore")
+    b.download_button("Run (JSON)", run_json, file_name="run.json", mime="application/json", width="stretch",
+                      on_click="ignore")
+    c.download_button("Report (HTML)", report_html, file_name="report.html", mime="text/html", width="stretch",
+                      on_click="ignore")
 
 
 def drift_report(result: dict, attempt: dict) -> None:
@@ -101,4 +109,4 @@ def show(attempt: dict) -> None:
     incidents(result)
     drift_report(result, attempt)
     st.markdown("#### Downloads")
-    downloads(result, attempt)
+    downloads(attempt)

@@ -109,14 +109,29 @@ def key_figures(result: dict) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def lesson_link(link: str) -> None:
+    """A rubric's 'lessons/<file>.md#<anchor>' as a link to the phase page that carries that lesson."""
+    name, _, anchor = link.removeprefix("lessons/").partition("#")
+    lesson = course().lessons.get(name)
+    if lesson is None:
+        st.caption(f"Lesson: {link}")
+        return
+    section = next((title for _, title, a in lesson.sections if a == anchor), None)
+    label = f"Lesson: {lesson.meta.title}" + (f" › {section}" if section else "")
+    if lesson.meta.phase:
+        st.page_link(f"views/phase_{lesson.meta.phase}.py", label=label, icon=":material/school:")
+    else:
+        st.caption(label)
+
+
 def score_panel(score: dict) -> None:
     st.metric("Score", f"{score['total']:.1f} / 100", help="Decisions judged on what was knowable at the time; "
               "outcomes compared with the expert plan on the same seed and events.")
     st.markdown(f"**Readiness** (ML Test Score): {score['band']}")
     st.markdown("#### Three most valuable improvements")
     for imp in score.get("improvements", []):
-        st.markdown(f"- **{imp['title']}** (+{imp['points_to_gain']:g} points): {imp['advice']}  \n"
-                    f"  Lesson: `{imp['lesson']}`")
+        st.markdown(f"**{imp['title']}** (+{imp['points_to_gain']:g} points): {imp['advice']}")
+        lesson_link(imp["lesson"])
     with st.expander("Every criterion, with its feedback"):
         rows = [{"criterion": c["title"], "points": f"{c['points']:g} / {c['max_points']:g}",
                  "feedback": c["feedback"], "lesson": c["lesson"]} for c in score["criteria"]]

@@ -5,6 +5,8 @@ import streamlit as st
 from sandbox.app import state, ui
 from sandbox.loader import SCENARIOS_DIR, load_plan
 
+FLAGSHIP = "benefits-triage"
+
 st.title("MLOps Lifecycle Sandbox")
 st.markdown("Run a public-sector AI project through its whole lifecycle, decide in every phase, play a "
             "simulated year of drift and failures, and see how your decisions score.")
@@ -42,7 +44,8 @@ st.markdown(f"Signed in as **{me['name']}**. Your resume code is `{me['token']}`
 ids = sorted(p.parent.name for p in SCENARIOS_DIR.glob("*/scenario.yaml"))
 with st.form("new-attempt"):
     st.markdown("#### Start a new attempt")
-    sid = st.selectbox("Scenario", ids, format_func=lambda i: ui.scenario(i).scenario.title)
+    sid = st.selectbox("Scenario", ids, format_func=lambda i: ui.scenario(i).scenario.title,
+                       index=ids.index(FLAGSHIP) if FLAGSHIP in ids else 0)
     loaded = ui.scenario(sid)
     difficulty = st.radio("Difficulty", list(loaded.scenario.difficulty), horizontal=True,
                           index=list(loaded.scenario.difficulty).index("standard")
