@@ -5,60 +5,33 @@ the test skips (with the reason) when Chromium is not installed; under CI it fai
 """
 
 import os
-import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 
 import pytest
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+from sandbox.bench_app import FLAGS, chromium, served
+
 TIMEOUT_MS = 120_000
+CHROMIUM = chromium()
 
-if not os.path.exists(CHROMIUM) and not os.environ.get("CI"):
+if CHROMIUM is None and not os.environ.get("CI"):
     pytest.skip("Chromium is not installed (apt-get install chromium); .ci/run installs it", allow_module_level=True)
-sync_api = pytest.importorskip("playwright.sync_api") if not os.environ.get("CI") else \
-    __import__("playwright.sync_api", fromlist=["sync_playwright"])
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+if os.environ.get("CI"):
+    from playwright import sync_api  # CI installs it: a missing package fails there, it does not skip
+else:
+    sync_api = pytest.importorskip("playwright.sync_api")
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    port = _free_port()
-    db = tmp_path_factory.mktemp("browser") / "sandbox.db"
-    env = {**os.environ, "SANDBOX_WORKERS": "1"}
-    proc = subprocess.Popen([sys.executable, "-m", "sandbox", "serve", "--port", str(port), "--db",
-                             f"sqlite:///{db}"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            start_new_session=True)
-    url = f"http://localhost:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
-                break
-        except OSError:
-            time.sleep(0.5)
-    else:
-        proc.kill()
-        pytest.fail("the app did not start: " + proc.stdout.read().decode(errors="replace")[-2000:])
-    yield {"url": url, "db": f"sqlite:///{db}"}
-    os.killpg(proc.pid, 15)
-    proc.wait(timeout=20)
+    db = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'sandbox.db'}"
+    with served(db, workers=1) as (url, _):
+        yield {"url": url, "db": db}
 
 
 @pytest.fixture(scope="module")
 def browser():
     with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        b = p.chromium.launch(executable_path=CHROMIUM or "/usr/bin/chromium", args=FLAGS)
         yield b
         b.close()
 
