@@ -118,3 +118,21 @@ def test_a_bad_plan_file_is_explained_and_changes_nothing(server, browser, tmp_p
     assert "my-plan.yaml:3" in page.locator("[data-testid='stAlert']").first.inner_text()
     _no_exception(page)
     page.close()
+
+
+def test_the_html_report_draws_its_charts_offline_without_script_errors(browser, tmp_path):
+    from sandbox.report import render
+    from sandbox.service import Runner
+
+    _, result = Runner(None, workers=0).run("water-mains", {"name": "defaults", "decisions": {}}, 1, "introductory")
+    report = tmp_path / "report.html"
+    report.write_text(render(result), encoding="utf-8")
+    page = browser.new_page()
+    errors, outside = [], []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(("file:", "data:", "blob:")) else None)
+    page.goto(report.as_uri())
+    page.locator(".plotly-graph-div .main-svg").first.wait_for()
+    assert not errors and not outside, (errors, outside)
+    assert page.locator("figcaption").first.inner_text().strip(), "the timeline needs its text summary"
+    page.close()
