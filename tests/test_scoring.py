@@ -252,3 +252,16 @@ def test_report_is_self_contained_and_describes_every_chart(tmp_path, capsys):
         assert inc["title"].replace("'", "&#x27;") in text
     for c in s["criteria"]:
         assert c["lesson"] in text
+
+
+def test_error_rates_per_group_are_judged_with_the_gaps_named():
+    """Equalized odds at launch (fairlearn's per-group FPR and FNR): the naive plan's model spreads its
+    mistakes unevenly, and the feedback names both gaps."""
+    expert, naive = run_flagship("expert", seed=1), run_flagship("naive", seed=1)
+    fair = naive["evaluation"]["initial"]["fairness"]
+    assert fair["equalized_odds_difference"] == max(fair["false_positive_rate_gap"], fair["false_negative_rate_gap"])
+    got = {c["id"]: c for c in _score(naive, expert)["criteria"]}["fair.error-rates"]
+    assert got["points"] < got["max_points"]
+    assert f"{fair['false_negative_rate_gap']:.3g}" in got["feedback"]
+    full = {c["id"]: c for c in _score(expert, expert)["criteria"]}["fair.error-rates"]
+    assert full["points"] == full["max_points"]

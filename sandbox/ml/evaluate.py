@@ -92,10 +92,10 @@ def group_metrics(y: np.ndarray, pred: np.ndarray, group: np.ndarray, scenario: 
         return table, {"metric": "error_gap", "value": gap, "limit": limit.max,
                        "within_limit": gap <= limit.max, "attribute": limit.attribute}
     table = _disaggregate(_confusion_counts, y, pred, group, _rates)
+    fpr_gap, fnr_gap = _spread(table, "false_positive_rate"), _spread(table, "false_negative_rate")
     values = {"demographic_parity_difference": _spread(table, "selection_rate"),
               # equalized odds difference = the larger of the TPR and FPR gaps (TPR gap = FNR gap)
-              "equalized_odds_difference": max(_spread(table, "false_positive_rate"),
-                                               _spread(table, "false_negative_rate")),
+              "equalized_odds_difference": max(fpr_gap, fnr_gap),
               "error_gap": _spread(table, "accuracy")}
     value = float(values[limit.metric])
     selection = [r["selection_rate"] for r in table.values() if not np.isnan(r["selection_rate"])]
@@ -103,6 +103,7 @@ def group_metrics(y: np.ndarray, pred: np.ndarray, group: np.ndarray, scenario: 
                 "attribute": limit.attribute,
                 "demographic_parity_difference": values["demographic_parity_difference"],
                 "equalized_odds_difference": values["equalized_odds_difference"],
+                "false_positive_rate_gap": fpr_gap, "false_negative_rate_gap": fnr_gap,
                 "four_fifths_ratio": _div(min(selection), max(selection)) if selection else float("nan"),
                 "four_fifths_note": "US employment heuristic only; the agency's own limit applies."}
     return table, fairness
