@@ -80,3 +80,17 @@ def test_identical_runs_asked_for_at_once_are_simulated_once(tmp_path, naive, mo
         t.join()
     assert len(calls) == 1 and len(results) == 4
     assert len({key for key, _ in results}) == 1 and all(r == results[0][1] for _, r in results)
+
+
+def test_running_the_expert_plan_itself_returns_the_reference_without_waiting_on_itself():
+    import threading
+
+    from sandbox.service import expert_plan
+
+    out = []
+    worker = threading.Thread(target=lambda: out.append(Runner(None, workers=0).run(
+        SID, expert_plan(SID), 4, "introductory")), daemon=True)
+    worker.start()
+    worker.join(timeout=120)
+    assert out, "running the expert's own plan never finished"
+    assert out[0][1]["score"]["total"] > 85
