@@ -136,3 +136,26 @@ def test_the_html_report_draws_its_charts_offline_without_script_errors(browser,
     assert not errors and not outside, (errors, outside)
     assert page.locator("figcaption").first.inner_text().strip(), "the timeline needs its text summary"
     page.close()
+
+
+def test_the_start_of_the_flow_works_from_the_keyboard_alone(server, browser):
+    page = browser.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    page.goto(server["url"])
+    name = page.get_by_role("textbox", name="Display name")
+    name.wait_for()
+    name.focus()
+    page.keyboard.type("Keyboard learner")
+    page.keyboard.press("Enter")  # submits the sign-in form
+    page.get_by_text("Start a new attempt").wait_for()
+    start = page.get_by_role("button", name="Start", exact=True)
+    for _ in range(40):  # tab through the page until the Start button has the focus
+        if start.evaluate("el => el === document.activeElement"):
+            break
+        page.keyboard.press("Tab")
+    else:
+        pytest.fail("the Start button cannot be reached with the Tab key")
+    page.keyboard.press("Enter")
+    page.get_by_role("heading", level=1, name="Problem definition").wait_for()
+    _no_exception(page)
+    page.close()
