@@ -48,12 +48,13 @@ def _loaded(scenario_id: str):
 
 
 def _scored(sim, reference: dict | None) -> dict:
-    """The run's result with its score, beside ``reference`` (the expert plan's run; None: this is it)."""
+    """The run's result with its score, beside ``reference`` (the expert plan's run; None when this is that
+    run, or when the scenario has no expert plan: ``score_run`` then finds out which)."""
     from sandbox.engine.result import clean
     from sandbox.scoring import score_run
 
     result = sim.result()
-    result["score"] = score_run(result, sim.loaded, reference or result)
+    result["score"] = score_run(result, sim.loaded, reference)
     return clean(result)
 
 
