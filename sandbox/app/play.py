@@ -57,20 +57,22 @@ def _finish(attempt: dict, key: str, result: dict, actions: list | None = None) 
     state.go("views/results.py")
 
 
+def _actions(attempt: dict) -> list:
+    return (attempt["snapshot"] or {}).get("actions", [])
+
+
 def step_state(attempt: dict) -> dict:
     """The step-mode run as saved (replayed from the learner's actions after a reload)."""
-    actions = (attempt["snapshot"] or {}).get("actions", [])
     return state.runner().step(attempt["scenario_id"], attempt["plan"], attempt["seed"], attempt["difficulty"],
-                               actions, {"op": "state"})
+                               _actions(attempt), {"op": "state"})
 
 
 def step(attempt: dict, action: dict) -> None:
     from sandbox.engine import SimulationError
 
-    actions = (attempt["snapshot"] or {}).get("actions", [])
     try:
         out = state.runner().step(attempt["scenario_id"], attempt["plan"], attempt["seed"], attempt["difficulty"],
-                                  actions, action)
+                                  _actions(attempt), action)
     except SimulationError as exc:
         st.error(f"That cannot be done: {exc}. Your run is as it was.")
         return

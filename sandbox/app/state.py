@@ -64,12 +64,16 @@ def learner() -> dict | None:
         found = store().learner_by_token(token) if token else None
         if found is None:
             return None
-        st.session_state[LEARNER] = {"id": found["id"], "name": found["name"], "token": found["token"]}
+        _remember(found)
     return st.session_state[LEARNER]
 
 
-def sign_in(found: dict) -> None:
+def _remember(found: dict) -> None:
     st.session_state[LEARNER] = {"id": found["id"], "name": found["name"], "token": found["token"]}
+
+
+def sign_in(found: dict) -> None:
+    _remember(found)
     st.query_params["learner"] = found["token"]
 
 
