@@ -44,18 +44,17 @@ def gate_problems(world, cols, memo: dict) -> list[str]:
             problems.append(f"{c}: {unknown:.0%} unknown categories")
     if world.plan["data.validation_gate"] != "schema_and_ranges":
         return problems
+    numbers = summary_of(world, cols, memo).numeric
+    medians = dict(zip(world.reference.numeric, numbers.medians(), strict=True))
+    present = dict(zip(world.reference.numeric, numbers.sizes(), strict=True))
     for c, (lo, hi) in ref["ranges"].items():
-        x = column_values(memo, cols, c)
-        if not len(x):
-            continue
-        median = float(np.median(x))
-        if not lo <= median <= hi:
-            problems.append(f"{c}: median {median:.4g} outside expected {lo:.4g}–{hi:.4g}")
+        if present[c] and not lo <= medians[c] <= hi:
+            problems.append(f"{c}: median {medians[c]:.4g} outside expected {lo:.4g}–{hi:.4g}")
     for c, share in ref["missing"].items():
         if c in ref["domains"]:
             missing = 1 - sum(column_counts(memo, cols, c).values()) / max(len(cols[c]), 1)
         else:
-            missing = 1 - len(column_values(memo, cols, c)) / max(len(cols[c]), 1)
+            missing = 1 - present[c] / max(len(cols[c]), 1)
         if missing > share + GATE_MISSING_MARGIN:
             problems.append(f"{c}: {missing:.0%} missing (expected about {share:.0%})")
     return problems
@@ -73,22 +72,18 @@ def column_counts(memo: dict, cols, c: str) -> dict[str, int]:
     return memo[key]
 
 
-def column_values(memo: dict, cols, c: str) -> np.ndarray:
-    """A numeric column's non-missing values, sorted."""
-    key = ("values", c)
+def summary_of(world, cols, memo: dict) -> drift.Summary:
+    """A day's batch as the drift checks and the gate see it, against the current reference's columns."""
+    ref = world.reference
+    key = ("summary", *ref.numeric, "|", *ref.categorical)
     if key not in memo:
-        x = np.asarray(cols[c], dtype=float)
-        memo[key] = np.sort(x[~np.isnan(x)])
+        memo[key] = drift.Summary(drift.Numbers.of([cols[c] for c in ref.numeric]),
+                                  {c: column_counts(memo, cols, c) for c in ref.categorical})
     return memo[key]
 
 
 def day_summary(world, log) -> drift.Summary:
-    ref = world.reference
-    key = ("summary", *ref.numeric, "|", *ref.categorical)
-    if key not in log.memo:
-        numeric = {c: column_values(log.memo, log.cols, c) for c in ref.numeric}
-        log.memo[key] = drift.Summary(numeric, {c: column_counts(log.memo, log.cols, c) for c in ref.categorical})
-    return log.memo[key]
+    return summary_of(world, log.cols, log.memo)
 
 
 def group_counts(log, now: float | None = None, regression: bool = False) -> dict[str, list[float]]:
