@@ -13,9 +13,10 @@ computes (the area between the two empirical CDFs) without touching every
 reference value; ``numeric_scores`` does the same for every numeric column of a
 window in one vectorised pass, on each column's distinct values with their counts
 (most inputs in public-sector records are rounded: ages, counts, amounts, so a
-week of cases holds far fewer distinct values than cases). The tests hold both
-equal to scipy's results, and the Jensen–Shannon distances to scipy's too. A ``Summary`` of each day (distinct numeric values with their
-counts, category counts) is computed once and merged into windows.
+week of cases holds far fewer distinct values than cases). The tests hold both,
+and the Jensen–Shannon distances, equal to scipy's results. A ``Summary`` of each
+day (distinct numeric values with their counts, category counts) is computed once
+and merged into windows.
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ class Reference:
             self._shares[c] = shares(x)
         # every numeric column stacked, for checks that score all columns in one pass (see numeric_scores)
         cols = list(self.numeric.values())
-        self._keys = stack_keys(cols)
+        self._values = np.concatenate(cols) if cols else np.zeros(0)
         self._sizes = np.array([len(x) for x in cols], dtype=np.int64)
         self._starts = np.concatenate([[0], np.cumsum(self._sizes)])
         self._sums = np.concatenate([self._prefix[c][0] for c in self.numeric]) if cols else np.zeros(0)
@@ -168,7 +169,7 @@ def numeric_scores(ref: Reference, window: Numbers) -> np.ndarray:
     (NaN where the column is empty in either). The same computation as ``wasserstein_sorted``, per block."""
     ncols = len(ref._sizes)
     out = np.full(ncols, np.nan)
-    if not len(window.keys) or not len(ref._keys):
+    if not len(window.keys) or not len(ref._values):
         return out
     n = ref._sizes
     valid = (n > 0) & (window.sizes() > 0)
@@ -181,7 +182,7 @@ def numeric_scores(ref: Reference, window: Numbers) -> np.ndarray:
     col, v = keys.real.astype(np.intp), keys.imag
     m = np.bincount(col, weights=w, minlength=ncols).astype(np.int64)
     last = np.searchsorted(col, np.arange(ncols), side="right") - 1  # each column's last distinct value
-    u_max = ref._keys.imag[np.maximum(ref._starts[1:] - 1, 0)]
+    u_max = ref._values[np.maximum(ref._starts[1:] - 1, 0)]
     hi = np.maximum(u_max, v[np.clip(last, 0, len(v) - 1)])
     g_hi = (n * hi - ref._sums[ref._starts[1:] + np.arange(ncols)]) / np.maximum(n, 1)
     # G at each window value: (c·x − the sum of the c reference values <= x) / n
@@ -201,7 +202,7 @@ def numeric_scores(ref: Reference, window: Numbers) -> np.ndarray:
     within = np.cumsum(w) - np.concatenate([[0], np.cumsum(m)[:-1]])[col]
     mc = m[col]
     k = (within * nc + mc - 1) // mc  # ceil(C·n/m), exactly, in integers
-    q = ref._keys.imag[start + k - 1]
+    q = ref._values[start + k - 1]
     g_q = ref._g[start + k - 1]
     below, above = q <= v, q >= b
     q = np.where(below, v, np.where(above, b, q))
@@ -279,17 +280,14 @@ def categorical_scores(ref: Reference, window_counts: dict[str, dict[str, int]])
     if not names:
         return {}
     starts = np.cumsum([0] + [len(p) for p in ps[:-1]])
+    sizes = [len(x) for x in ps]
     p, q = np.concatenate(ps), np.concatenate(qs)
     with np.errstate(invalid="ignore", divide="ignore"):  # a column the reference never saw filled: NaN
-        return _js(names, ps, qs, p, q, starts)
-
-
-def _js(names, ps, qs, p, q, starts) -> dict[str, float]:
-    p = p / np.repeat(np.add.reduceat(p, starts), [len(x) for x in ps])
-    q = q / np.repeat(np.add.reduceat(q, starts), [len(x) for x in qs])
-    m = (p + q) / 2.0
-    js = np.add.reduceat(rel_entr(p, m), starts) + np.add.reduceat(rel_entr(q, m), starts)
-    return dict(zip(names, np.sqrt(js / 2.0).tolist(), strict=True))
+        p = p / np.repeat(np.add.reduceat(p, starts), sizes)
+        q = q / np.repeat(np.add.reduceat(q, starts), sizes)
+        m = (p + q) / 2.0
+        js = np.add.reduceat(rel_entr(p, m), starts) + np.add.reduceat(rel_entr(q, m), starts)
+        return dict(zip(names, np.sqrt(js / 2.0).tolist(), strict=True))
 
 
 def check(ref: Reference, current: dict[str, np.ndarray], threshold: float = DEFAULT_THRESHOLD,
