@@ -31,7 +31,7 @@ WINDOW_EVERY_DAYS = 14
 BENCH_DRIFT_SHARE = 0.1  # low enough that single-column drift counts, so both decisions occur
 
 
-def run_bench(repeats: int = 5, out=print, sessions: int = 30) -> dict:
+def run_bench(repeats: int = 5, out=print, sessions: int = 30, clients: str = "protocol") -> dict:
     figures: dict = {"scenarios": {}}
     figures["machine_s"] = round(machine_seconds(), 4)
     out(f"machine_s = {figures['machine_s']:.3f} s (a current laptop core: 0.3-0.5 s)")
@@ -55,7 +55,7 @@ def run_bench(repeats: int = 5, out=print, sessions: int = 30) -> dict:
     if sessions:
         from sandbox.bench_app import app_figures
 
-        figures["app"] = app_figures(sessions, out)
+        figures["app"] = app_figures(sessions, out, clients)
     return figures
 
 

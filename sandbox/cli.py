@@ -90,6 +90,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--json", type=Path, help="also write the figures as JSON")
     p.add_argument("--repeats", type=int, default=5)
     p.add_argument("--sessions", type=int, default=30, help="learners at once for the app figures (0: skip them)")
+    p.add_argument("--clients", choices=("protocol", "browser"), default="protocol",
+                   help="drive those learners over Streamlit's WebSocket protocol (default) or in Chromium")
     p.set_defaults(func=cmd_bench)
     return parser
 
@@ -260,7 +262,7 @@ def cmd_serve(args) -> int:
 def cmd_bench(args) -> int:
     from sandbox.bench import run_bench
 
-    figures = run_bench(repeats=args.repeats, sessions=args.sessions)
+    figures = run_bench(repeats=args.repeats, sessions=args.sessions, clients=args.clients)
     if args.json:
         args.json.write_text(json.dumps(figures, indent=1), encoding="utf-8")
     return 0

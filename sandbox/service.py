@@ -12,6 +12,8 @@ one action.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import hashlib
 import json
 import multiprocessing
@@ -131,6 +133,16 @@ def step(scenario_id: str, plan: dict, seed: int, difficulty: str, actions: list
     return out
 
 
+def _then_release(fn: Callable, *args):
+    """``fn`` in a worker, then the memory it freed handed back to the system: glibc keeps freed heap
+    pages in the process otherwise, and each worker would hold its largest run's peak for good."""
+    try:
+        return fn(*args)
+    finally:
+        with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to hand back this way
+            ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
 # ---------------------------------------------------------------------- the shared pool
 
 class Runner:
@@ -158,7 +170,7 @@ class Runner:
                 ctx = multiprocessing.get_context("spawn")
                 self._pool = ProcessPoolExecutor(self.workers, mp_context=ctx)
                 self._manager = ctx.Manager()
-        return self._pool.submit(fn, *args)
+        return self._pool.submit(_then_release, fn, *args)
 
     def cached(self, key: str) -> dict | None:
         return self.store.get_run(key) if self.store is not None else None
