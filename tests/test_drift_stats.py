@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
-from fairlearn.metrics import demographic_parity_difference
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.spatial.distance import jensenshannon
 from scipy.stats import wasserstein_distance
 
 from sandbox import drift
-from sandbox.engine.monitors import selection_gap
+from sandbox.engine.monitors import gap_over
 
 samples = st.lists(st.integers(-50, 50).map(lambda x: x / 4), min_size=1, max_size=300)
 
@@ -95,12 +96,51 @@ def test_check_uses_normalised_wasserstein_and_jensen_shannon():
     assert res.dataset_drift and set(res.drifted) == {"x", "c"}
 
 
-def test_selection_gap_equals_fairlearn():
-    rng = np.random.default_rng(1)
-    y = rng.integers(0, 2, 1000)
-    pred = rng.integers(0, 2, 1000).astype(float)
-    group = rng.choice(["a", "b", "c"], 1000).astype(object)
-    assert np.isclose(selection_gap(pred, group), demographic_parity_difference(y, pred, sensitive_features=group))
+def _policy(metric: str, task: str = "classification"):
+    return SimpleNamespace(task=SimpleNamespace(type=task), policy=SimpleNamespace(fairness=SimpleNamespace(metric=metric)))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 10_000), st.integers(1, 4), st.sampled_from(
+    ["demographic_parity_difference", "equalized_odds_difference", "error_gap", "regression"]))
+def test_in_service_fairness_gap_equals_fairlearn(seed, days, metric):
+    """Over several days' logs, with unscored cases and outcomes not yet known, the gap the monitors, the
+    complaint handler and the KPIs use is fairlearn's figure on the cases it should count."""
+    from fairlearn.metrics import MetricFrame, equalized_odds_difference
+    from sklearn.metrics import accuracy_score, mean_absolute_error
+
+    rng = np.random.default_rng(seed)
+    logs = []
+    for d in range(days):
+        n = int(rng.integers(5, 80))
+        y = rng.integers(0, 2, n).astype(float) if metric != "regression" else rng.normal(10, 3, n)
+        decision = rng.integers(0, 2, n).astype(float) if metric != "regression" else y + rng.normal(0, 2, n)
+        decision[rng.random(n) < 0.1] = np.nan
+        logs.append(SimpleNamespace(y=y, decision=decision, group=rng.choice(["a", "b", "c"], n).astype(object),
+                                    label_day=d + rng.integers(0, 6, n).astype(float), memo={}))
+    now = days + 1.0
+    sc = _policy("error_gap", "regression") if metric == "regression" else _policy(metric)
+    got = gap_over(logs, sc, now)
+    cat = {k: np.concatenate([getattr(log, k) for log in logs]) for k in ("y", "decision", "group", "label_day")}
+    keep = ~np.isnan(cat["decision"])
+    if metric != "demographic_parity_difference":
+        keep &= cat["label_day"] <= now
+    y, pred, group = cat["y"][keep], cat["decision"][keep], cat["group"][keep]
+    if len(y) == 0:
+        assert got is None
+        return
+    if metric == "demographic_parity_difference":
+        want = MetricFrame(metrics=lambda t, p: np.mean(p), y_true=y, y_pred=pred,
+                           sensitive_features=group).difference()
+    elif metric == "equalized_odds_difference":
+        want = equalized_odds_difference(y, pred, sensitive_features=group)
+    else:
+        score = mean_absolute_error if metric == "regression" else accuracy_score
+        want = MetricFrame(metrics=score, y_true=y, y_pred=pred, sensitive_features=group).difference()
+    if np.isnan(want):
+        assert got is None
+    else:
+        assert np.isclose(got, want), (got, want)
 
 
 @settings(max_examples=100, deadline=None)

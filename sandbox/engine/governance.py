@@ -59,13 +59,13 @@ def _bias_complaint(world):
     plan = world.plan
     d = int(world.now)
     decisions = [world.logs[k] for k in range(max(0, d - 90), d) if k in world.logs]
-    gap = monitors.gap_over(decisions, world.now, world.sc.task.type == "regression")
+    gap = monitors.gap_over(decisions, world.sc, world.now)
     evidence = plan["evaluation.fairness_audit"] or "fairness" in plan["monitoring.signals"]
     limit = world.sc.policy.fairness.max
     if not evidence:
         return ("no fairness evidence to answer the complaint; an independent review was ordered",
                 False, ["per-group audit or fairness monitoring"])
-    what = "error gap between groups" if world.sc.task.type == "regression" else "selection-rate gap"
+    what = monitors.fairness_name(world.sc)
     if gap is not None and gap > limit:
         return f"complaint upheld: the {what} is {gap:.3f}, above the agency's limit {limit:g}", \
             False, ["a model within the fairness limit"]

@@ -86,33 +86,69 @@ def day_summary(world, log) -> drift.Summary:
     return summary_of(world, log.cols, log.memo)
 
 
-def group_counts(log, now: float | None = None, regression: bool = False) -> dict[str, list[float]]:
-    """Per group: [adverse decisions, scored cases]; for a regression task [summed absolute error, cases],
-    over the cases whose outcomes are known by ``now`` (all of them when ``now`` is None)."""
-    known = None if not regression or now is None else log.label_day <= now
-    key = ("groups", bool(known is None or known.all()))
-    if key not in log.memo or not key[1]:
+SELECTION, CONFUSION, ABS_ERROR = "selection", "confusion", "abs_error"
+
+
+def fairness_kind(sc) -> str:
+    """What the agency's fairness metric needs of each group's cases: selection counts (demographic parity,
+    no outcomes needed), confusion counts (equalized odds, accuracy gap) or absolute errors (a forecast)."""
+    if sc.task.type == "regression":
+        return ABS_ERROR
+    return SELECTION if sc.policy.fairness.metric == "demographic_parity_difference" else CONFUSION
+
+
+def fairness_name(sc) -> str:
+    return {"demographic_parity_difference": "selection-rate gap", "equalized_odds_difference":
+            "equalized-odds gap (true or false positive rates)", "error_gap": "error gap between groups"
+            }[sc.policy.fairness.metric] if sc.task.type == "classification" else "error gap between groups"
+
+
+def group_counts(log, kind: str, now: float | None = None) -> dict[str, list[float]]:
+    """Per group, what ``kind`` counts over the day's scored cases: [adverse decisions, cases] for
+    selection; [tn, fp, fn, tp] for confusion; [summed absolute error, cases] for abs_error. The last two
+    need outcomes, so they count only the cases whose outcomes are known by ``now`` (all when None)."""
+    known = None if kind == SELECTION or now is None else log.label_day <= now
+    key = ("groups", kind, bool(known is None or known.all()))
+    if key not in log.memo or not key[2]:
         ok = ~np.isnan(log.decision)
         if known is not None:
             ok &= known
         codes, uniques = pd.factorize(log.group[ok].astype(object))
-        values = np.abs(log.y[ok] - log.decision[ok]) if regression else log.decision[ok]
-        adverse = np.bincount(codes, weights=values, minlength=len(uniques))
-        scored = np.bincount(codes, minlength=len(uniques))
-        log.memo[key] = {str(g): [float(a), int(n)] for g, a, n in zip(uniques, adverse, scored, strict=True)}
+        k = len(uniques)
+        if kind == CONFUSION:
+            cell = 2 * log.y[ok].astype(np.int64) + log.decision[ok].astype(np.int64)
+            table = np.bincount(codes * 4 + cell, minlength=4 * k).reshape(k, 4)
+        else:
+            values = np.abs(log.y[ok] - log.decision[ok]) if kind == ABS_ERROR else log.decision[ok]
+            table = np.stack([np.bincount(codes, weights=values, minlength=k), np.bincount(codes, minlength=k)], 1)
+        log.memo[key] = {str(g): row.tolist() for g, row in zip(uniques, table, strict=True)}
     return log.memo[key]
 
 
-def gap_over(logs, now: float | None = None, regression: bool = False) -> float | None:
-    """Demographic parity difference of adverse decisions over the days' cases (as fairlearn computes it);
-    for a regression task the gap in mean absolute error between groups."""
-    total: dict[str, list] = {}
+def gap_over(logs, sc, now: float | None = None) -> float | None:
+    """The agency's fairness metric over the days' scored cases, as fairlearn computes it: demographic parity
+    difference of adverse decisions, equalized odds difference (the larger of the gaps in true and false
+    positive rates), or the gap in accuracy; for a forecast the gap in mean absolute error. Outcome-based
+    metrics count only the cases whose outcomes are known by ``now`` (all of them when None: hindsight)."""
+    kind = fairness_kind(sc)
+    total: dict[str, np.ndarray] = {}
     for log in logs:
-        for g, (a, n) in group_counts(log, now, regression).items():
-            t = total.setdefault(g, [0.0, 0])
-            t[0] += a
-            t[1] += n
-    rates = [a / n for a, n in total.values() if n]
+        for g, row in group_counts(log, kind, now).items():
+            total[g] = total[g] + row if g in total else np.asarray(row, dtype=float)
+    if kind != CONFUSION:
+        return _spread([a / n for a, n in total.values() if n])
+    tn, fp, fn, tp = (np.array([t[i] for t in total.values()]) for i in range(4))
+    if sc.policy.fairness.metric == "error_gap":
+        return _spread(_rates(tn + tp, tn + fp + fn + tp))
+    fpr, tpr = _spread(_rates(fp, fp + tn)), _spread(_rates(tp, tp + fn))
+    return None if fpr is None and tpr is None else max(x for x in (fpr, tpr) if x is not None)
+
+
+def _rates(num: np.ndarray, den: np.ndarray) -> list[float]:
+    return [float(a / b) for a, b in zip(num, den, strict=True) if b]  # groups with no such cases left out
+
+
+def _spread(rates: list[float]) -> float | None:
     return max(rates) - min(rates) if rates else None
 
 
@@ -237,23 +273,12 @@ def _performance(world, d: int) -> list[Alert]:
 
 
 def _fairness(world, days) -> list[Alert]:
-    gap = gap_over(days, world.now, world.sc.task.type == "regression")
+    gap = gap_over(days, world.sc, world.now)
     limit = world.sc.policy.fairness.max
     if gap is None or gap <= limit:
         return []
-    what = "error gap between groups" if world.sc.task.type == "regression" else "selection-rate gap"
-    return [Alert(world.now, "fairness", f"{what} {gap:.3f} exceeds the agency's limit {limit:g}",
+    return [Alert(world.now, "fairness", f"{fairness_name(world.sc)} {gap:.3f} exceeds the agency's limit {limit:g}",
                   gap, limit)]
-
-
-def selection_gap(decision: np.ndarray, group: np.ndarray) -> float | None:
-    """Demographic parity difference of adverse decisions (as fairlearn computes it), in numpy."""
-    ok = ~np.isnan(decision)
-    if ok.sum() == 0:
-        return None
-    decision, group = decision[ok], group[ok].astype(str)
-    rates = [float(decision[group == g].mean()) for g in np.unique(group)]
-    return max(rates) - min(rates)
 
 
 def health_problems(world, d: int) -> list[str]:

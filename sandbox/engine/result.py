@@ -46,7 +46,7 @@ def kpis(w) -> dict:
     detect = [i.detected_day - i.start_day for i in w.incidents if i.detected_day is not None]
     recover = [i.recovered_day - i.detected_day for i in w.incidents
                if i.recovered_day is not None and i.detected_day is not None]
-    gap = monitors.gap_over(w.logs.values(), regression=w.sc.task.type == "regression")
+    gap = monitors.gap_over(w.logs.values(), w.sc)
     return {
         "days": len(tl),
         "cases": cases,

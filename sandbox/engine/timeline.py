@@ -24,7 +24,7 @@ def record_day(world, d: int) -> None:
         "accuracy_known": float(log.label_day.max()) if len(log.label_day) else None,
         "drift_score": round(check.share, 6) if check else None,
         "drifted_columns": list(check.drifted) if check else [],
-        "fairness_gap": _round(monitors.gap_over([log], regression=world.sc.task.type == "regression")),
+        "fairness_gap": _round(monitors.gap_over([log], world.sc)),
         "availability": round(_availability(world, d), 6),
         "backlog": int(world.queued),
         "mean_wait_days": round(waits[0] / waits[1], 4) if waits[1] else None,
