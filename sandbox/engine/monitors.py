@@ -129,7 +129,10 @@ def gap_over(logs, sc, now: float | None = None) -> float | None:
     """The agency's fairness metric over the days' scored cases, as fairlearn computes it: demographic parity
     difference of adverse decisions, equalized odds difference (the larger of the gaps in true and false
     positive rates), or the gap in accuracy; for a forecast the gap in mean absolute error. Outcome-based
-    metrics count only the cases whose outcomes are known by ``now`` (all of them when None: hindsight)."""
+    metrics count only the cases whose outcomes are known by ``now`` (all of them when None: hindsight).
+    A group with no cases behind a rate (no positives for the true positive rate, say) is left out of that
+    rate's gap, as the evaluation does; fairlearn would count the rate as 0 and raise a false alarm on
+    every small window."""
     kind = fairness_kind(sc)
     total: dict[str, np.ndarray] = {}
     for log in logs:
