@@ -133,26 +133,20 @@ def gap_over(logs, sc, now: float | None = None) -> float | None:
     A group with no cases behind a rate (no positives for the true positive rate, say) is left out of that
     rate's gap, as the evaluation does; fairlearn would count the rate as 0 and raise a false alarm on
     every small window."""
+    from sandbox.ml.evaluate import confusion_rates, equalized_odds, spread
+
     kind = fairness_kind(sc)
     total: dict[str, np.ndarray] = {}
     for log in logs:
         for g, row in group_counts(log, kind, now).items():
             total[g] = total[g] + row if g in total else np.asarray(row, dtype=float)
     if kind != CONFUSION:
-        return _spread([a / n for a, n in total.values() if n])
-    tn, fp, fn, tp = (np.array([t[i] for t in total.values()]) for i in range(4))
-    if sc.policy.fairness.metric == "error_gap":
-        return _spread(_rates(tn + tp, tn + fp + fn + tp))
-    fpr, tpr = _spread(_rates(fp, fp + tn)), _spread(_rates(tp, tp + fn))
-    return None if fpr is None and tpr is None else max(x for x in (fpr, tpr) if x is not None)
-
-
-def _rates(num: np.ndarray, den: np.ndarray) -> list[float]:
-    return [float(a / b) for a, b in zip(num, den, strict=True) if b]  # groups with no such cases left out
-
-
-def _spread(rates: list[float]) -> float | None:
-    return max(rates) - min(rates) if rates else None
+        value = spread({g: {"rate": a / n} for g, (a, n) in total.items() if n}, "rate")
+    else:
+        table = {g: confusion_rates(row) for g, row in total.items()}
+        value = spread(table, "accuracy") if sc.policy.fairness.metric == "error_gap" else equalized_odds(
+            spread(table, "false_positive_rate"), spread(table, "false_negative_rate"))
+    return None if np.isnan(value) else value
 
 
 def _labels(world, log) -> tuple[float, float, int, float]:

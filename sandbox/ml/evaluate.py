@@ -88,15 +88,15 @@ def group_metrics(y: np.ndarray, pred: np.ndarray, group: np.ndarray, scenario: 
     limit = scenario.policy.fairness
     if scenario.task.type == "regression":
         table = _disaggregate(_error_counts, y, pred, group, lambda c: {"mae": _div(c[0], c[1]), "count": c[1]})
-        gap = _spread(table, "mae")
+        gap = spread(table, "mae")
         return table, {"metric": "error_gap", "value": gap, "limit": limit.max,
                        "within_limit": gap <= limit.max, "attribute": limit.attribute}
-    table = _disaggregate(_confusion_counts, y, pred, group, _rates)
-    fpr_gap, fnr_gap = _spread(table, "false_positive_rate"), _spread(table, "false_negative_rate")
-    values = {"demographic_parity_difference": _spread(table, "selection_rate"),
+    table = _disaggregate(_confusion_counts, y, pred, group, confusion_rates)
+    fpr_gap, fnr_gap = spread(table, "false_positive_rate"), spread(table, "false_negative_rate")
+    values = {"demographic_parity_difference": spread(table, "selection_rate"),
               # equalized odds difference = the larger of the TPR and FPR gaps (TPR gap = FNR gap)
-              "equalized_odds_difference": max(fpr_gap, fnr_gap),
-              "error_gap": _spread(table, "accuracy")}
+              "equalized_odds_difference": equalized_odds(fpr_gap, fnr_gap),
+              "error_gap": spread(table, "accuracy")}
     value = float(values[limit.metric])
     selection = [r["selection_rate"] for r in table.values() if not np.isnan(r["selection_rate"])]
     fairness = {"metric": limit.metric, "value": value, "limit": limit.max, "within_limit": value <= limit.max,
@@ -118,7 +118,7 @@ def _error_counts(y_true, y_pred) -> np.ndarray:
     return np.array([float(np.abs(np.asarray(y_true) - np.asarray(y_pred)).sum()), float(len(y_true))])
 
 
-def _rates(c: np.ndarray) -> dict:
+def confusion_rates(c: np.ndarray) -> dict:
     tn, fp, fn, tp = (int(v) for v in c)
     n = tn + fp + fn + tp
     return {"selection_rate": _div(fp + tp, n), "false_positive_rate": _div(fp, tn + fp),
@@ -134,7 +134,14 @@ def _disaggregate(counter, y, pred, group, derive) -> dict:
     return {str(g): derive(c) for g, c in mf.by_group["counts"].items()}
 
 
-def _spread(table: dict, key: str) -> float:
+def equalized_odds(fpr_gap: float, fnr_gap: float) -> float:
+    """The larger of the false positive and false negative (equivalently, true positive) rate gaps; NaN only
+    when neither rate is defined in any group."""
+    gaps = [g for g in (fpr_gap, fnr_gap) if not np.isnan(g)]
+    return max(gaps) if gaps else float("nan")
+
+
+def spread(table: dict, key: str) -> float:
     """Largest minus smallest group value (groups where the rate is undefined left out, as MetricFrame does)."""
     vals = [r[key] for r in table.values() if not np.isnan(r[key])]
     return float(max(vals) - min(vals)) if vals else float("nan")
