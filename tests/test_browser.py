@@ -138,24 +138,111 @@ def test_the_html_report_draws_its_charts_offline_without_script_errors(browser,
     page.close()
 
 
-def test_the_start_of_the_flow_works_from_the_keyboard_alone(server, browser):
+# Every element that takes the focus records it; a page's controls are then checked against the set.
+_WATCH_FOCUS = """() => {
+  if (!document.__reached) {
+    document.__reached = new Set();
+    document.addEventListener('focusin', e => document.__reached.add(e.target));
+  }
+  document.__reached.clear();
+}"""
+# Visible controls in the page's main area, grouped by the Streamlit element holding them (a radio group
+# takes the focus on one option, the arrow keys move between them), that the Tab key never reached.
+_UNREACHED = """() => {
+  const controls = 'input:not([type=hidden]):not([disabled]), button:not([disabled]), a[href], select, '
+    + 'textarea, summary, [role=slider], [tabindex="0"]';
+  const holder = el => el.closest('[data-testid=stElementContainer], [data-testid=stExpander]') || el;
+  const reached = new Set([...document.__reached].map(holder));
+  return [...document.querySelectorAll('[data-testid=stMain] ' + controls.split(', ').join(', [data-testid=stMain] '))]
+    .filter(el => el.tabIndex >= 0 && el.checkVisibility() && !reached.has(holder(el)))
+    .map(el => el.getAttribute('aria-label') || el.innerText.trim().slice(0, 60) || el.outerHTML.slice(0, 80));
+}"""
+
+
+def _tab_cycle(page, limit: int = 250) -> None:
+    """Tab through the whole page once (until the focus comes back to where it started), recording every
+    element that takes the focus; fail if it never comes back (a keyboard trap)."""
+    page.evaluate(_WATCH_FOCUS)
+    page.keyboard.press("Tab")
+    while page.evaluate("() => document.activeElement === document.body"):  # focus outside the page's elements
+        page.keyboard.press("Tab")
+    first = page.evaluate_handle("() => document.activeElement")
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate("el => el === document.activeElement", first):
+            return
+    pytest.fail(f"the Tab key did not come back round within {limit} presses (a keyboard trap?)")
+
+
+def _tab_to(page, target) -> None:
+    target.wait_for()
+    for _ in range(250):
+        if target.evaluate("el => el === document.activeElement"):
+            return
+        page.keyboard.press("Tab")
+    pytest.fail("the control cannot be reached with the Tab key")
+
+
+# The app's script has finished and stayed finished for half a second (a rerun can follow a run at once).
+_SETTLED = """() => {
+  if (document.querySelector('[data-testid=stApp]')?.getAttribute('data-test-script-state') !== 'notRunning') {
+    window.__idleSince = null;
+    return false;
+  }
+  window.__idleSince ??= performance.now();
+  return performance.now() - window.__idleSince > 500;
+}"""
+
+
+def _all_reachable(page, where: str) -> None:
+    page.evaluate("() => { window.__idleSince = null; }")
+    page.wait_for_function(_SETTLED)
+    _tab_cycle(page)
+    unreached = page.evaluate(_UNREACHED)
+    assert not unreached, f"{where}: not reachable with the Tab key: {unreached}"
+
+
+def test_every_page_can_be_worked_from_the_keyboard_alone(server, browser):
+    """Sign in, start, go through every phase (deciding and saving on one), run the year, read the results
+    and open the comparison, with the Tab, Enter and typing keys only; on every page each visible control
+    is reachable with Tab and the focus is never trapped."""
+    from sandbox.app.state import PHASE_TITLES
+
     page = browser.new_page()
     page.set_default_timeout(TIMEOUT_MS)
     page.goto(server["url"])
-    name = page.get_by_role("textbox", name="Display name")
-    name.wait_for()
-    name.focus()
-    page.keyboard.type("Keyboard learner")
-    page.keyboard.press("Enter")  # submits the sign-in form
-    page.get_by_text("Start a new attempt").wait_for()
-    start = page.get_by_role("button", name="Start", exact=True)
-    for _ in range(40):  # tab through the page until the Start button has the focus
-        if start.evaluate("el => el === document.activeElement"):
-            break
-        page.keyboard.press("Tab")
-    else:
-        pytest.fail("the Start button cannot be reached with the Tab key")
+    _tab_to(page, page.get_by_role("textbox", name="Display name"))
+    page.keyboard.type("Keys only")
     page.keyboard.press("Enter")
-    page.get_by_role("heading", level=1, name="Problem definition").wait_for()
+    page.get_by_text("Start a new attempt").wait_for()
+    _all_reachable(page, "Start")
+    _tab_to(page, page.get_by_role("button", name="Start", exact=True))
+    page.keyboard.press("Enter")
+    for i, title in enumerate(PHASE_TITLES.values()):
+        page.get_by_role("heading", level=1, name=title).wait_for()
+        _no_exception(page)
+        _all_reachable(page, title)
+        if title == "Data management":  # a decision changed and saved from the keyboard
+            _tab_to(page, page.get_by_role("combobox", name="Validate each incoming batch before scoring?"))
+            page.keyboard.type("schema_and_ranges")
+            page.keyboard.press("Enter")
+            _tab_to(page, page.get_by_role("button", name="Save decisions"))
+            page.keyboard.press("Enter")
+            page.get_by_text("Data management: decisions saved").wait_for()
+        last = i == len(PHASE_TITLES) - 1
+        _tab_to(page, page.get_by_role("link", name="Next: play the year" if last else "Next phase"))
+        page.keyboard.press("Enter")
+    page.get_by_role("heading", level=1, name="Play the year").wait_for()
+    _all_reachable(page, "Play the year")
+    _tab_to(page, page.get_by_role("button", name="Run the year"))
+    page.keyboard.press("Enter")
+    page.get_by_role("heading", level=1, name="Results and feedback").wait_for()
+    page.get_by_text("/ 100").first.wait_for()
     _no_exception(page)
+    _all_reachable(page, "Results and feedback")
+    _tab_to(page, page.get_by_role("link", name="Compare attempts"))
+    page.keyboard.press("Enter")
+    page.get_by_role("heading", level=1, name="Compare attempts").wait_for()
+    _no_exception(page)
+    _all_reachable(page, "Compare attempts")
     page.close()
