@@ -34,3 +34,22 @@ def run_flagship(plan_name: str = "expert", seed: int = 1, **changes) -> dict:
 @pytest.fixture
 def tiny():
     return load_scenario(TINY)
+
+
+@pytest.fixture(scope="session")
+def postgres_server_url():
+    """A PostgreSQL server of the tests' own, started once (see ``pgserver``)."""
+    from pgserver import postgres_server
+
+    with postgres_server() as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path):
+    """An empty database: a SQLite file, and a new database on the tests' PostgreSQL server."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'sandbox.db'}"
+    from pgserver import fresh_database
+
+    return fresh_database(request.getfixturevalue("postgres_server_url"), f"t_{tmp_path.name}".lower()[:60])

@@ -54,3 +54,17 @@ def test_what_is_not_on_the_page_is_an_error_not_a_silent_pass(server):
             await me.close()
 
     asyncio.run(walk())
+
+
+def test_learners_on_a_server_backed_by_postgresql_save_and_score(postgres_server_url):
+    """The same walk with ``sandbox serve --db postgresql+psycopg://...``: any SQLAlchemy URL works."""
+    from pgserver import fresh_database
+
+    db = fresh_database(postgres_server_url, "serve_test")
+    with served(db, workers=1) as (url, _):
+        timings = asyncio.run(drive(url, 2, CLEANING, GATES, first=0))
+    assert [n for n, _ in timings].count("run the year") == 2
+    mine = {a["name"]: a for a in _attempts(db)}
+    for i in (0, 1):
+        a = mine[f"Learner {i}"]
+        assert a["plan"]["data.cleaning"] == CLEANING[i % 3] and a["phase"] == "results" and 0 <= a["score"] <= 100

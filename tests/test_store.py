@@ -1,4 +1,5 @@
-"""Saved progress: learners, attempts and cached runs survive a new connection; the schema is versioned."""
+"""Saved progress: learners, attempts and cached runs survive a new connection; the schema is versioned.
+Every test runs against SQLite and against a real PostgreSQL server."""
 
 import pytest
 from sqlalchemy import create_engine, inspect
@@ -9,8 +10,8 @@ from sandbox.store.migrations import LATEST, SchemaTooNew, current_version, upgr
 
 
 @pytest.fixture
-def url(tmp_path):
-    return f"sqlite:///{tmp_path / 'sandbox.db'}"
+def url(db_url):
+    return db_url  # every test runs on SQLite and on PostgreSQL
 
 
 def test_everything_saved_is_there_after_reopening(url):
@@ -67,3 +68,38 @@ def test_a_database_from_a_newer_version_is_refused(url):
         conn.execute(tables.meta.update().values(value=str(LATEST + 1)))
     with pytest.raises(SchemaTooNew, match="newer|knows up to"):
         upgrade(engine)
+
+
+def test_forty_learners_saving_at_once_lose_no_decision(url):
+    """Forty learners (threads, each with its own connection from the pool) save a decision per phase at
+    the same time; every decision is there afterwards, read through a new store."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    s = open_store(url)
+    phases = ["problem", "data", "development", "evaluation", "deployment", "monitoring", "retraining"]
+
+    def learner(i: int) -> int:
+        me = s.create_learner(f"Learner {i}")
+        a = s.new_attempt(me["id"], "benefits-triage", "standard", 1, {"name": "p", "decisions": {}}, "problem")
+        for phase in phases:
+            plan = s.attempt(a)["plan"]
+            plan["decisions"][f"{phase}.choice"] = f"{i}-{phase}"
+            s.update_attempt(a, plan=plan, phase=phase)
+        return a
+
+    with ThreadPoolExecutor(40) as pool:
+        ids = list(pool.map(learner, range(40)))
+    again = open_store(url)
+    for i, a in enumerate(ids):
+        got = again.attempt(a)
+        assert got["plan"]["decisions"] == {f"{p}.choice": f"{i}-{p}" for p in phases}
+        assert got["phase"] == phases[-1]
+
+
+def test_a_bare_postgresql_url_uses_the_installed_driver():
+    from sandbox.store.db import engine_url
+
+    assert engine_url("postgresql://u@h/db") == "postgresql+psycopg://u@h/db"
+    assert engine_url("postgres://u@h/db") == "postgresql+psycopg://u@h/db"
+    assert engine_url("postgresql+psycopg2://u@h/db") == "postgresql+psycopg2://u@h/db"
+    assert engine_url("sqlite:///x.db") == "sqlite:///x.db"

@@ -36,6 +36,15 @@ def open_store(url: str | None = None) -> Store:
     return Store(url or default_url())
 
 
+def engine_url(url: str) -> str:
+    """The URL SQLAlchemy is given: a bare ``postgres://`` or ``postgresql://`` URL (as hosting services
+    hand them out) uses the psycopg 3 driver the ``postgres`` extra installs."""
+    for bare in ("postgres://", "postgresql://"):
+        if url.startswith(bare):
+            return "postgresql+psycopg://" + url.removeprefix(bare)
+    return url
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -45,7 +54,7 @@ class Store:
         if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         self.url = url
-        self.engine = create_engine(url, pool_pre_ping=True)
+        self.engine = create_engine(engine_url(url), pool_pre_ping=True)
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
         migrations.upgrade(self.engine)
