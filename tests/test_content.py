@@ -55,6 +55,13 @@ def test_expert_scores_high_naive_low_and_kpis_move_as_expected(scenario, seed):
     better = [k for k, smaller in EXPECTED.items()
               if (expert["kpis"][k] < naive["kpis"][k] if smaller else expert["kpis"][k] > naive["kpis"][k])]
     assert len(better) >= 3, f"{scenario} seed {seed}: only {better} moved the expected way"
+    # the model answer must show the lifecycle working: a model passes the agency's gate and serves most of
+    # the year, and the cases it decided stay within the agency's own fairness limit
+    k = expert["kpis"]
+    assert expert["evaluation"]["initial"]["gate"]["go"], f"{scenario} seed {seed}: the expert's model is blocked"
+    assert k["automated_share"] >= 0.5, f"{scenario} seed {seed}: a model decided {k['automated_share']} of cases"
+    assert k["fairness_gap"] is not None and k["fairness_gap"] <= k["fairness_limit"], (
+        f"{scenario} seed {seed}: year-long fairness gap {k['fairness_gap']} over the limit {k['fairness_limit']}")
 
 
 def test_regression_scenario_reports_regression_and_per_group_error_metrics():
