@@ -159,7 +159,10 @@ _UNREACHED = """() => {
 }"""
 
 
-def _tab_cycle(page, limit: int = 250) -> None:
+TAB_LIMIT = 250  # presses; every page here has far fewer stops
+
+
+def _tab_cycle(page, limit: int = TAB_LIMIT) -> None:
     """Tab through the whole page once (until the focus comes back to where it started), recording every
     element that takes the focus; fail if it never comes back (a keyboard trap)."""
     page.evaluate(_WATCH_FOCUS)
@@ -176,7 +179,7 @@ def _tab_cycle(page, limit: int = 250) -> None:
 
 def _tab_to(page, target) -> None:
     target.wait_for()
-    for _ in range(250):
+    for _ in range(TAB_LIMIT):
         if target.evaluate("el => el === document.activeElement"):
             return
         page.keyboard.press("Tab")
