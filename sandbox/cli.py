@@ -1,4 +1,4 @@
-"""Command line: ``sandbox validate | schema | run | score | serve | bench``.
+"""Command line: ``sandbox validate | schema | run | score | serve | bench | workshop``.
 
 Problems with files are printed as ``file:line: field.path: message`` lines and
 exit with status 1; a traceback is never shown to a course author.
@@ -93,6 +93,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--clients", choices=("protocol", "browser"), default="protocol",
                    help="drive those learners over Streamlit's WebSocket protocol (default) or in Chromium")
     p.set_defaults(func=cmd_bench)
+    from sandbox.cli_workshop import add_commands
+
+    add_commands(sub)
     return parser
 
 

@@ -6,7 +6,6 @@ import json
 import os
 import secrets
 import zlib
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,14 +13,13 @@ from sqlalchemy import create_engine, event, select
 from sqlalchemy.exc import IntegrityError
 
 from sandbox.store import migrations
+from sandbox.store.common import StoreError, clean_name
+from sandbox.store.common import now as _now
 from sandbox.store.tables import attempts, learners, runs
+from sandbox.store.workshops import WorkshopRecords
 
 DEFAULT_DATA_DIR = Path("sandbox-data")
-NAME_MAX = 80
-
-
-class StoreError(ValueError):
-    """A request the store refuses (an empty name, an unknown attempt...)."""
+MERGE_TRIES = 50
 
 
 def default_url() -> str:
@@ -45,11 +43,7 @@ def engine_url(url: str) -> str:
     return url
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-class Store:
+class Store(WorkshopRecords):
     def __init__(self, url: str):
         if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
@@ -62,11 +56,7 @@ class Store:
     # ------------------------------------------------------------------ learners
 
     def create_learner(self, name: str) -> dict:
-        name = " ".join(str(name).split())
-        if not name:
-            raise StoreError("a display name is needed")
-        if len(name) > NAME_MAX:
-            raise StoreError(f"a display name is at most {NAME_MAX} characters")
+        name = clean_name(name)
         token = secrets.token_urlsafe(12)
         with self.engine.begin() as conn:
             new_id = conn.execute(learners.insert().values(name=name, token=token, created_at=_now())
@@ -108,6 +98,7 @@ class Store:
         for key, value in fields.items():
             if key == "plan":
                 values["plan_json"] = json.dumps(value, sort_keys=True)
+                values["revision"] = attempts.c.revision + 1
             elif key == "snapshot":
                 values["snapshot_json"] = None if value is None else json.dumps(value, sort_keys=True)
             elif key in ("phase", "run_key", "score_total"):
@@ -118,6 +109,26 @@ class Store:
             done = conn.execute(attempts.update().where(attempts.c.id == int(attempt_id)).values(**values))
         if done.rowcount == 0:
             raise StoreError(f"no attempt {attempt_id}")
+
+    def save_decisions(self, attempt_id: int, decisions: dict, impact_answers: dict | None = None,
+                       phase: str | None = None) -> dict:
+        """Merge some decisions (and impact answers) into the saved plan and return it. The change is written
+        over the revision it was merged into, else merged again into the newer one: two team members saving
+        at once each keep what they changed."""
+        for _ in range(MERGE_TRIES):
+            current = self.attempt(attempt_id)
+            plan = {**current["plan"], "decisions": {**current["plan"].get("decisions", {}), **decisions}}
+            if impact_answers:
+                plan["impact_answers"] = {**current["plan"].get("impact_answers", {}), **impact_answers}
+            values = {"plan_json": json.dumps(plan, sort_keys=True), "revision": current["revision"] + 1,
+                      "updated_at": _now(), **({"phase": phase} if phase else {})}
+            with self.engine.begin() as conn:
+                done = conn.execute(attempts.update().where(attempts.c.id == int(attempt_id),
+                                                            attempts.c.revision == current["revision"])
+                                    .values(**values))
+            if done.rowcount == 1:
+                return plan
+        raise StoreError("the plan is changing too fast to save; try again")
 
     # ------------------------------------------------------------------ cached runs
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import Connection, inspect, select
+from sqlalchemy import Connection, inspect, select, text
 
 from sandbox.store import tables
 
@@ -20,7 +20,16 @@ def _v1(conn: Connection) -> None:
         table.create(conn)
 
 
-MIGRATIONS: list[Callable[[Connection], None]] = [_v1]
+def _v2(conn: Connection) -> None:
+    """Workshops: teams, members, and a revision on attempts for plans several people edit at once."""
+    if "revision" not in {c["name"] for c in inspect(conn).get_columns("attempts")}:  # (``_v1`` builds
+        # the attempts table from the current metadata, so a new database has the column already)
+        conn.execute(text("ALTER TABLE attempts ADD COLUMN revision INTEGER NOT NULL DEFAULT 0"))
+    for table in (tables.workshops, tables.teams, tables.members):
+        table.create(conn)
+
+
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2]
 LATEST = len(MIGRATIONS)
 
 

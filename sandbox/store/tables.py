@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import (
+    Boolean,
     Column,
     DateTime,
     Float,
@@ -13,6 +14,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 
 metadata = MetaData()
@@ -45,6 +47,9 @@ attempts = Table(
     Column("score_total", Float),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    # bumped by every plan change; a change is written only over the revision it was made on, so team
+    # members saving at once each keep their own decisions (see ``Store.save_decisions``)
+    Column("revision", Integer, nullable=False, server_default="0"),
 )
 
 runs = Table(
@@ -53,4 +58,44 @@ runs = Table(
     Column("scenario_id", String(80), nullable=False),
     Column("result", LargeBinary, nullable=False),  # the scored result JSON, zlib-compressed
     Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+workshops = Table(
+    "workshops", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("code", String(12), nullable=False, unique=True),  # the join code (see ``sandbox.workshop``)
+    Column("name", String(80), nullable=False),
+    Column("scenario_id", String(80), nullable=False),
+    Column("difficulty", String(20), nullable=False),
+    Column("seed", Integer, nullable=False),
+    Column("team_size", Integer, nullable=False),
+    Column("passphrase_hash", String(200), nullable=False),
+    Column("plan_json", Text, nullable=False),  # the plan every team starts from
+    Column("open_phases_json", Text, nullable=False),  # the phases the facilitator has opened
+    Column("locked", Boolean, nullable=False),  # decisions locked by the facilitator
+    Column("debrief_open", Boolean, nullable=False),
+    Column("failed_logins", Integer, nullable=False),  # wrong passphrases in a row
+    Column("login_wait_until", DateTime(timezone=True)),  # no passphrase is checked before this time
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+teams = Table(
+    "teams", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("workshop_id", Integer, ForeignKey("workshops.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("name", String(40), nullable=False),
+    Column("attempt_id", Integer, ForeignKey("attempts.id", ondelete="SET NULL")),  # the plan the team shares
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("workshop_id", "name", name="uq_team_name"),
+)
+
+members = Table(
+    "members", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("workshop_id", Integer, ForeignKey("workshops.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("learner_id", Integer, ForeignKey("learners.id", ondelete="CASCADE"), nullable=False),
+    Column("team_id", Integer, ForeignKey("teams.id", ondelete="SET NULL"), index=True),  # None: waiting room
+    Column("role", String(10), nullable=False),  # learner or observer
+    Column("joined_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("workshop_id", "learner_id", name="uq_member"),
 )

@@ -1,0 +1,90 @@
+"""``sandbox workshop create | export``: set up a workshop before the day, export it after.
+
+The facilitator passphrase comes from ``SANDBOX_FACILITATOR_PASSPHRASE`` when it is set (configuration),
+else it is asked for at the terminal, else (no terminal: a script) one is made up and shown once.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import secrets
+import sys
+from pathlib import Path
+
+PASSPHRASE_ENV = "SANDBOX_FACILITATOR_PASSPHRASE"
+PUBLIC_URL_ENV = "SANDBOX_PUBLIC_URL"
+
+
+def add_commands(sub) -> None:
+    p = sub.add_parser("workshop", help="create a workshop (join code and link) or export one")
+    cmds = p.add_subparsers(dest="workshop_command", required=True)
+    c = cmds.add_parser("create", help="create a workshop and print its join code and link")
+    c.add_argument("--scenario", required=True, help="scenario id")
+    c.add_argument("--name", required=True, help="the workshop's name, as learners will see it")
+    c.add_argument("--difficulty", default="standard", choices=("introductory", "standard", "advanced"))
+    c.add_argument("--team-size", type=int, default=4, help="members per team when teams are formed (default 4)")
+    c.add_argument("--seed", type=int, default=1, help="the seed every team plays (default 1)")
+    c.add_argument("--url", default=None, help=f"the app's address for the link (default: {PUBLIC_URL_ENV}, "
+                   "else http://localhost:8501)")
+    c.add_argument("--db", help="database URL (default: DATABASE_URL, else a SQLite file in ./sandbox-data)")
+    c.set_defaults(func=cmd_create)
+    e = cmds.add_parser("export", help="export a workshop's scores (CSV) or everything (JSON)")
+    e.add_argument("code", help="the workshop's join code")
+    e.add_argument("--format", choices=("csv", "json"), default="csv")
+    e.add_argument("--out", type=Path, required=True, help="file to write")
+    e.add_argument("--db", help="database URL (default: DATABASE_URL, else a SQLite file in ./sandbox-data)")
+    e.set_defaults(func=cmd_export)
+
+
+def _store(url: str | None):
+    from sandbox.store import default_url, open_store
+
+    return open_store(url or default_url())
+
+
+def _passphrase() -> tuple[str, bool]:
+    """(passphrase, made up here)."""
+    if os.environ.get(PASSPHRASE_ENV):
+        return os.environ[PASSPHRASE_ENV], False
+    if sys.stdin.isatty():
+        first = getpass.getpass("Facilitator passphrase (at least 8 characters): ")
+        if getpass.getpass("The same again: ") != first:
+            raise ValueError("the two passphrases differ")
+        return first, False
+    return secrets.token_urlsafe(12), True
+
+
+def cmd_create(args) -> int:
+    from sandbox.facilitation import create_workshop, join_link
+    from sandbox.store.common import StoreError
+    from sandbox.workshop import show_code
+
+    try:
+        passphrase, made_up = _passphrase()
+        found = create_workshop(_store(args.db), args.scenario, args.name, passphrase, args.difficulty,
+                                args.team_size, args.seed)
+    except (StoreError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    base = args.url or os.environ.get(PUBLIC_URL_ENV) or "http://localhost:8501"
+    print(f"workshop '{found['name']}': {found['scenario_id']}, {found['difficulty']}, teams of {found['team_size']}")
+    print(f"join code: {show_code(found['code'])}")
+    print(f"join link: {join_link(base, found['code'])}")
+    if made_up:
+        print(f"facilitator passphrase (shown once, keep it): {passphrase}")
+    return 0
+
+
+def cmd_export(args) -> int:
+    from sandbox.facilitation import export
+    from sandbox.store.common import StoreError
+
+    try:
+        text = export(_store(args.db), args.code, args.format)
+    except StoreError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    args.out.write_text(text, encoding="utf-8")
+    print(f"{args.format.upper()} written to {args.out}")
+    return 0
