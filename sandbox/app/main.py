@@ -16,6 +16,8 @@ PAGES = {
     "Play and learn": [st.Page("views/play.py", title="Play the year", icon=":material/play_circle:"),
                        st.Page("views/results.py", title="Results and feedback", icon=":material/insights:"),
                        st.Page("views/compare.py", title="Compare attempts", icon=":material/compare:")],
+    "Workshop": [st.Page("views/join.py", title="Join a workshop", icon=":material/groups:"),
+                 st.Page("views/facilitator.py", title="Facilitator console", icon=":material/co_present:")],
 }
 
 page = st.navigation(PAGES)

@@ -29,21 +29,36 @@ def phase_page(phase: str) -> None:
 
 def _form(phase: str, attempt: dict, loaded) -> None:
     plan = attempt["plan"]
+    drawn = _drawn_from(plan, [key for key, _ in ui.decisions_in(phase, loaded)])
     with st.form(f"decisions.{phase}"):
         st.markdown("#### Your decisions")
-        answers = _impact_questions(plan, loaded) if phase == "problem" else {}
+        answers = _impact_questions(plan, loaded, drawn) if phase == "problem" else {}
         values = {key: ui.decision_widget(key, d, plan["decisions"][key], loaded)
                   for key, d in ui.decisions_in(phase, loaded)}
         saved = st.form_submit_button("Save decisions", type="primary")
     if saved:
-        new = {**plan, "decisions": {**plan["decisions"], **values},
-               "impact_answers": {**plan.get("impact_answers", {}), **answers}}
-        if ui.save_plan(attempt, loaded, new, phase):
+        changed = {k: v for k, v in values.items() if v != drawn.get(k)}
+        answered = {q: v for q, v in answers.items() if v != drawn.get(f"impact.{q}")}
+        if ui.save_plan(attempt, loaded, changed, answered, phase):
+            for key in [*values, *(f"impact.{q}" for q in answers)]:  # drawn again from the saved plan, which
+                drawn.pop(key, None)  # holds what team members saved meanwhile
+                st.session_state.pop(f"w.{key}", None)
             state.flash(f"{PHASE_TITLES[phase]}: decisions saved.")
             st.rerun()
 
 
-def _impact_questions(plan: dict, loaded) -> dict[str, str]:
+def _drawn_from(plan: dict, keys: list[str]) -> dict:
+    """The saved values this page's inputs were drawn from. An input keeps its value from rerun to rerun, so
+    it shows the plan as it was when the input first appeared; a save sends only what the learner changed
+    from that, and so never undoes what a team member saved in the meantime."""
+    drawn = st.session_state.setdefault(state.DRAWN_FROM, {})
+    for key in keys:
+        if f"w.{key}" not in st.session_state:
+            drawn[key] = plan["decisions"][key]
+    return drawn
+
+
+def _impact_questions(plan: dict, loaded, drawn: dict) -> dict[str, str]:
     questions = loaded.scenario.impact_questions
     if not questions:
         return {}
@@ -53,6 +68,8 @@ def _impact_questions(plan: dict, loaded) -> dict[str, str]:
     for q in questions:
         options = list(q.points)
         current = plan.get("impact_answers", {}).get(q.id, options[0])
+        if f"w.impact.{q.id}" not in st.session_state:
+            drawn[f"impact.{q.id}"] = current
         answers[q.id] = st.radio(q.question, options, index=options.index(current) if current in options else 0,
                                  key=f"w.impact.{q.id}", horizontal=True)
     return answers

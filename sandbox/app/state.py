@@ -18,6 +18,8 @@ from sandbox.lessons import PHASES
 LEARNER = "learner"  # {"id", "name", "token"}
 ATTEMPT = "attempt_id"
 FLASH = "flash"  # a message to show once on the next page
+DRAWN_FROM = "drawn_from"  # decision -> the saved value its input was drawn from (see phase._drawn_from)
+FACILITATOR = "facilitator_workshop"  # the workshop whose console this session signed in to (never in the URL)
 
 PHASE_TITLES = {
     "problem": "Problem definition", "data": "Data management", "development": "Model development",
@@ -91,8 +93,8 @@ def attempt() -> dict | None:
         found = store().attempt(int(attempt_id))
     except (StoreError, ValueError):
         return None
-    if found["learner_id"] != me["id"]:
-        return None
+    if store().attempt_access(me["id"], found["id"]) not in ("own", "team"):
+        return None  # another learner's, or another team's
     st.session_state[ATTEMPT] = found["id"]
     return found
 

@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from sandbox.app import state
+from sandbox.app.state import PHASE_TITLES
 from sandbox.decisions import CATALOGUE
 from sandbox.loader import LESSONS_DIR, LoadedScenario, load_scenario, plan_from_dict
 from sandbox.yamlio import LoadError
@@ -86,15 +87,26 @@ def _input(key: str, d: Any, value: Any, loaded: LoadedScenario) -> Any:
                         key=f"w.{key}")
 
 
-def save_plan(attempt: dict, loaded: LoadedScenario, plan: dict, phase: str) -> bool:
-    """Validate and save; on a problem, say what and where, and keep the saved plan as it was."""
+def save_plan(attempt: dict, loaded: LoadedScenario, changed: dict, answered: dict, phase: str) -> bool:
+    """Validate the saved plan with these changes, then save only the changes (merged into the plan as it is
+    saved now: a team member may have saved other decisions since this page was drawn). On a problem, say
+    what and where, and keep the saved plan as it was."""
+    paced = state.store().workshop_of_attempt(attempt["id"])
+    if paced is not None and (paced["locked"] or phase not in paced["open_phases"]):
+        st.error("Your facilitator has locked decisions for now." if paced["locked"] else
+                 f"Your facilitator has not opened the {PHASE_TITLES[phase].lower()} phase yet; your "
+                 "choices were not saved.")
+        return False
+    plan = attempt["plan"]
+    merged = {**plan, "decisions": {**plan["decisions"], **changed},
+              "impact_answers": {**plan.get("impact_answers", {}), **answered}}
     try:
-        plan_from_dict(plan, loaded.scenario, source="your decisions")
+        plan_from_dict(merged, loaded.scenario, source="your decisions")
     except LoadError as exc:
         for p in exc.problems:
             st.error(f"{p.field}: {p.message}")
         return False
-    state.store().update_attempt(attempt["id"], plan=plan, phase=phase)
+    state.store().save_decisions(attempt["id"], changed, answered, phase=phase)
     return True
 
 

@@ -226,6 +226,12 @@ class WorkshopRecords:
             return "team"
         return "debrief" if self.workshop_by_id(team["workshop_id"])["debrief_open"] else None
 
+    def workshop_of_attempt(self, attempt_id: int) -> dict | None:
+        """The workshop whose team shares this attempt (its pacing rules apply to it), or None."""
+        with self.engine.connect() as conn:
+            team = conn.execute(select(teams.c.workshop_id).where(teams.c.attempt_id == int(attempt_id))).first()
+        return self.workshop_by_id(team[0]) if team else None
+
     # ------------------------------------------------------------------ export
 
     def workshop_record(self, workshop_id: int) -> dict:

@@ -7,6 +7,9 @@ from sandbox.loader import SCENARIOS_DIR, load_plan
 
 FLAGSHIP = "benefits-triage"
 
+if st.query_params.get("join"):  # a workshop's link
+    st.switch_page("views/join.py", query_params={"join": st.query_params["join"]})
+
 st.title("MLOps Lifecycle Sandbox")
 st.markdown("Run a public-sector AI project through its whole lifecycle, decide in every phase, play a "
             "simulated year of drift and failures, and see how your decisions score.")

@@ -1,0 +1,66 @@
+"""Join a workshop: the code (from the facilitator's link or typed), a display name, learner or observer;
+then the waiting room until the facilitator forms teams; then the team's shared plan."""
+
+import streamlit as st
+
+from sandbox.app import state
+from sandbox.store.common import StoreError
+from sandbox.workshop import show_code
+
+ROOM_REFRESH_S = 3
+
+st.title("Join a workshop")
+state.show_flash()
+me = state.learner()
+mine = state.store().membership(me["id"]) if me else None
+
+if mine is None:
+    with st.form("join"):
+        code = st.text_input("Join code (on your facilitator's screen, like AEF-479)",
+                             value=st.query_params.get("join", ""))
+        name = st.text_input("Display name (your facilitator and your team see it; no other personal data is "
+                             "kept)")
+        role = st.radio("Taking part as", ["learner", "observer"], horizontal=True,
+                        format_func={"learner": "a learner in a team", "observer": "an observer"}.get)
+        joined = st.form_submit_button("Join", type="primary")
+    if joined:
+        try:
+            found = state.store().join_workshop(code, name, role)
+        except StoreError as exc:
+            st.error(str(exc))
+            st.stop()
+        state.sign_in(found["learner"])
+        state.flash(f"You have joined {found['workshop']['name']}. Your resume code is "
+                    f"{found['learner']['token']}: keep it to come back from another browser.")
+        st.rerun()
+    st.stop()
+
+
+@st.fragment(run_every=ROOM_REFRESH_S)
+def room() -> None:
+    """Redrawn every few seconds, so learners see their team as soon as the facilitator forms it."""
+    store = state.store()
+    workshop = store.workshop_by_id(mine["workshop_id"])
+    st.markdown(f"**{workshop['name']}** · join code {show_code(workshop['code'])} · you are "
+                f"**{me['name']}** ({mine['role']})")
+    team = store.team_of(me["id"])
+    if team is None:
+        waiting = [p["name"] for p in store.members(workshop["id"]) if p["team_id"] is None]
+        st.info("You are in the waiting room. Your facilitator will put you in a team; this page updates by "
+                "itself.")
+        st.caption(f"Waiting now ({len(waiting)}): {', '.join(waiting)}")
+        return
+    names = [p["name"] for p in store.members(workshop["id"]) if p["team_id"] == team["id"]]
+    st.success(f"You are in **{team['name']}** with {', '.join(n for n in names if n != me['name']) or 'nobody yet'}."
+               " Your team shares one plan: what one of you saves, all of you see.")
+    opened = workshop["open_phases"]
+    st.caption("Phases open now: " + (", ".join(state.PHASE_TITLES[p] for p in opened if p in state.PHASE_TITLES)
+                                      or "none yet; your facilitator will open them"))
+    if team["attempt_id"] and st.button("Open your team's plan", type="primary"):
+        state.choose_attempt(team["attempt_id"])
+        attempt = store.attempt(team["attempt_id"])
+        phase = attempt["phase"] if attempt["phase"] in state.PHASE_TITLES else "problem"
+        state.go(f"views/phase_{phase}.py")
+
+
+room()

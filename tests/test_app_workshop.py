@@ -1,0 +1,119 @@
+"""Workshop pages under AppTest: learners join by the link's code into the waiting room and reach their
+team's shared plan; the console needs the passphrase, forms teams and paces the phases; pacing binds
+every member's saves; a learner cannot open another team's plan."""
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import sandbox.app
+from sandbox.facilitation import create_workshop
+from sandbox.store import open_store
+
+MAIN = str(Path(sandbox.app.__file__).parent / "main.py")
+PASS = "correct horse battery"
+
+
+@pytest.fixture
+def db(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'app.db'}"
+    monkeypatch.setenv("SANDBOX_DB_URL", url)
+    monkeypatch.setenv("SANDBOX_WORKERS", "0")
+    return open_store(url)
+
+
+@pytest.fixture
+def workshop(db):
+    return create_workshop(db, "benefits-triage", "Ministry pilot", PASS, team_size=2)
+
+
+def _ok(at: AppTest) -> AppTest:
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _button(at: AppTest, label: str):
+    return next(b for b in at.button if b.label.startswith(label))
+
+
+def _join(code: str, name: str) -> AppTest:
+    at = AppTest.from_file(MAIN, default_timeout=60)
+    at.query_params["join"] = code
+    _ok(at.run())
+    assert at.title[0].value == "Join a workshop" and at.text_input[0].value == code  # the link's code
+    at.text_input[1].input(name)
+    return _ok(_button(at, "Join").click().run())
+
+
+def _console(code: str, passphrase: str = PASS) -> AppTest:
+    at = _ok(AppTest.from_file(MAIN, default_timeout=60).run())
+    _ok(at.switch_page("views/facilitator.py").run())
+    at.text_input[0].input(code)
+    at.text_input[1].input(passphrase)
+    return _ok(_button(at, "Sign in").click().run())
+
+
+def test_learners_join_wait_and_open_their_teams_shared_plan(db, workshop):
+    ada, ben = _join(workshop["code"], "Ada"), _join(workshop["code"], "Ben")
+    assert any("waiting room" in i.value for i in ada.info)
+    console = _console(workshop["code"])
+    assert not console.error and any("Ada (learner)" in m.value for m in console.markdown)
+    _ok(_button(console, "Form teams of 2").click().run())
+    team = db.teams(workshop["id"])[0]
+    assert [m["name"] for m in team["members"]] == ["Ada", "Ben"]
+    console.multiselect[0].set_value(["problem", "data"])
+    _ok(_button(console, "Apply").click().run())
+    assert db.workshop_by_id(workshop["id"])["open_phases"] == ["problem", "data"]
+    for at in (ada, ben):
+        _ok(at.run())
+        assert any("Team 1" in s.value for s in at.success)
+        _ok(_button(at, "Open your team's plan").click().run())
+        assert at.title[0].value == "Problem definition"
+    _ok(ada.switch_page("views/phase_data.py").run())
+    ada.toggle(key="w.data.versioning").set_value(True)
+    _ok(ben.switch_page("views/phase_data.py").run())  # Ben's page was drawn before Ada saves
+    ben.selectbox(key="w.data.validation_gate").set_value("schema_and_ranges")
+    _ok(_button(ada, "Save decisions").click().run())
+    _ok(_button(ben, "Save decisions").click().run())
+    shared = db.attempt(team["attempt_id"])["plan"]["decisions"]
+    assert shared["data.versioning"] is True and shared["data.validation_gate"] == "schema_and_ranges"
+    _ok(ben.switch_page("views/phase_evaluation.py").run())  # not opened by the facilitator
+    _ok(_button(ben, "Save decisions").click().run())
+    assert any("not opened the evaluation phase" in e.value for e in ben.error)
+    assert db.attempt(team["attempt_id"])["phase"] == "data"
+
+
+def test_a_learner_cannot_open_another_teams_plan_by_its_address(db, workshop):
+    for name in ("Ada", "Ben", "Cy"):
+        _join(workshop["code"], name)
+    db.form_teams(workshop["id"])
+    ada_team, ben_team = db.teams(workshop["id"])[:2]
+    ada = next(p for p in ada_team["members"] if p["name"] == "Ada")
+    token = db.learner_by_token  # the address carries the learner's resume code and the attempt's number
+    at = AppTest.from_file(MAIN, default_timeout=60)
+    at.query_params["learner"] = next(t for t in _tokens(db) if token(t)["id"] == ada["learner_id"])
+    at.query_params["attempt"] = str(ben_team["attempt_id"])
+    _ok(at.run())
+    _ok(at.switch_page("views/phase_problem.py").run())
+    assert not at.title and "Start or resume an attempt first." in at.info[0].value  # no other team's plan
+    at.query_params["attempt"] = str(ada_team["attempt_id"])
+    _ok(at.run())
+    assert at.title[0].value == "Problem definition"  # the learner's own team's plan opens
+
+
+def test_a_wrong_passphrase_is_refused_with_the_wait_explained(db, workshop):
+    for _ in range(2):
+        assert "wrong passphrase" in _console(workshop["code"], "not it at all").error[0].value
+    assert "try again in 1 s" in _console(workshop["code"], "not it at all").error[0].value
+    assert "too many wrong passphrases" in _console(workshop["code"]).error[0].value
+    assert not any(t.label == "Phases open to teams" for t in _console(workshop["code"], "x" * 9).multiselect)
+
+
+def _tokens(db):
+    from sqlalchemy import select
+
+    from sandbox.store.tables import learners
+
+    with db.engine.connect() as conn:
+        return [r[0] for r in conn.execute(select(learners.c.token))]
