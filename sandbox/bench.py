@@ -10,6 +10,8 @@
 * ``drift``: on trailing-week windows of the flagship expert run, the share of
   windows where the in-loop monitor and Evidently's DataDriftPreset reach the same
   dataset-drift decision, and how much faster the in-loop monitor is;
+* ``workshop``: forty team members saving a decision in every phase at once (see ``bench_workshop``):
+  decisions lost (target 0), save times;
 * ``app``: the web app in a real browser (see ``bench_app``): run-to-result time, and
   30 learners at once (95th-percentile response, server memory).
 """
@@ -31,7 +33,8 @@ WINDOW_EVERY_DAYS = 14
 BENCH_DRIFT_SHARE = 0.1  # low enough that single-column drift counts, so both decisions occur
 
 
-def run_bench(repeats: int = 5, out=print, sessions: int = 30, clients: str = "protocol") -> dict:
+def run_bench(repeats: int = 5, out=print, sessions: int = 30, clients: str = "protocol",
+              workshop_db: str | None = None) -> dict:
     figures: dict = {"scenarios": {}}
     figures["machine_s"] = round(machine_seconds(), 4)
     out(f"machine_s = {figures['machine_s']:.3f} s (a current laptop core: 0.3-0.5 s)")
@@ -52,6 +55,12 @@ def run_bench(repeats: int = 5, out=print, sessions: int = 30, clients: str = "p
     out(f"drift agreement = {d['agreement']:.3f} over {d['windows']} windows, {d['drift_windows']} of them drifted"
         f" by Evidently's decision (target >= {TARGETS['agreement']})")
     out(f"drift speedup = {d['speedup']:.1f}x (target >= {TARGETS['speedup']})")
+    from sandbox.bench_workshop import workshop_writes
+
+    w = figures["workshop"] = workshop_writes(workshop_db)
+    out(f"workshop writes ({w['database']}): {w['members']} members of {w['teams']} teams saved {w['saves']} decisions"
+        f" at once, {w['lost']} lost (target 0); p95 save {w['p95_save_s']:.3f} s, slowest {w['max_save_s']:.3f} s,"
+        f" all in {w['wall_s']:.2f} s")
     if sessions:
         from sandbox.bench_app import app_figures
 

@@ -92,6 +92,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--sessions", type=int, default=30, help="learners at once for the app figures (0: skip them)")
     p.add_argument("--clients", choices=("protocol", "browser"), default="protocol",
                    help="drive those learners over Streamlit's WebSocket protocol (default) or in Chromium")
+    p.add_argument("--workshop-db", help="database URL for the workshop write load (default: a throwaway SQLite "
+                   "file); the load creates a workshop there")
     p.set_defaults(func=cmd_bench)
     from sandbox.cli_workshop import add_commands
 
@@ -265,7 +267,8 @@ def cmd_serve(args) -> int:
 def cmd_bench(args) -> int:
     from sandbox.bench import run_bench
 
-    figures = run_bench(repeats=args.repeats, sessions=args.sessions, clients=args.clients)
+    figures = run_bench(repeats=args.repeats, sessions=args.sessions, clients=args.clients,
+                        workshop_db=args.workshop_db)
     if args.json:
         args.json.write_text(json.dumps(figures, indent=1), encoding="utf-8")
     return 0

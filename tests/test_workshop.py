@@ -265,3 +265,11 @@ def test_the_cli_creates_a_workshop_and_exports_it(tmp_path, monkeypatch, capsys
     monkeypatch.delenv("SANDBOX_FACILITATOR_PASSPHRASE")
     assert main(["workshop", "create", "--scenario", "water-mains", "--name", "No terminal", "--db", url]) == 0
     assert "facilitator passphrase (shown once" in capsys.readouterr().out
+
+
+def test_the_bench_workshop_load_loses_nothing(db_url):
+    from sandbox.bench_workshop import workshop_writes
+
+    figures = workshop_writes(db_url, members=12)
+    assert (figures["lost"], figures["saves"], figures["teams"]) == (0, 12 * 9, 3)
+    assert figures["database"] == ("sqlite" if db_url.startswith("sqlite") else "postgresql")
