@@ -58,6 +58,9 @@ class WorkshopRecords:
         raise StoreError("no free join code was found; try again")
 
     def workshop(self, code: str) -> dict:
+        return _public(self._row_by_code(code))
+
+    def _row_by_code(self, code: str):
         try:
             code = ws.parse_code(code)
         except ws.WorkshopError as exc:
@@ -65,7 +68,7 @@ class WorkshopRecords:
         row = self._workshop_row(workshops.c.code == code)
         if row is None:
             raise StoreError(f"no workshop has the code {ws.show_code(code)}")
-        return _public(row)
+        return row
 
     def workshop_by_id(self, workshop_id: int) -> dict:
         row = self._workshop_row(workshops.c.id == int(workshop_id))
@@ -94,8 +97,8 @@ class WorkshopRecords:
         """The workshop, if the passphrase is right and no wait is running; else ``SignInRefused``. The count of
         wrong tries and the wait are kept in the database, so every app process enforces them."""
         at = at or now()
-        public = self.workshop(code)
-        row = self._workshop_row(workshops.c.id == public["id"])
+        row = self._row_by_code(code)
+        public = _public(row)
         wait_until = _aware(row["login_wait_until"])
         if wait_until is not None and wait_until > at:
             wait = (wait_until - at).total_seconds()
