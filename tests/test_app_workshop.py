@@ -2,14 +2,18 @@
 team's shared plan; the console needs the passphrase, forms teams and paces the phases; pacing binds
 every member's saves; a learner cannot open another team's plan."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 import sandbox.app
+from sandbox import workshop as ws
 from sandbox.facilitation import create_workshop
 from sandbox.store import open_store
+from sandbox.store.common import now
+from sandbox.store.workshops import SignInRefused
 
 MAIN = str(Path(sandbox.app.__file__).parent / "main.py")
 PASS = "correct horse battery"
@@ -106,6 +110,11 @@ def test_a_wrong_passphrase_is_refused_with_the_wait_explained(db, workshop):
     for _ in range(2):
         assert "wrong passphrase" in _console(workshop["code"], "not it at all").error[0].value
     assert "try again in 1 s" in _console(workshop["code"], "not it at all").error[0].value
-    assert "too many wrong passphrases" in _console(workshop["code"]).error[0].value
+    at = now()  # four more wrong tries, each after the last wait, leave a wait that a slow test cannot outrun
+    for _ in range(4):
+        at += timedelta(seconds=ws.MAX_WAIT_S)
+        with pytest.raises(SignInRefused):
+            db.facilitator_sign_in(workshop["code"], "still not it", at=at)
+    assert "too many wrong passphrases" in _console(workshop["code"]).error[0].value  # even the right one waits
     assert not any(t.label == "Phases open to teams" for t in _console(workshop["code"], "x" * 9).multiselect)
 
