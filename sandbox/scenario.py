@@ -375,15 +375,11 @@ class Scenario(Frozen):
 
     @model_validator(mode="after")
     def _events_refer_to_known_things(self) -> Scenario:
-        names, sources, attrs = self.feature_names(), self.source_ids(), self.protected_names()
         for ev in [*self.events, *(e for d in self.difficulty.values() for e in d.extra_events)]:
-            if ev.feature and ev.feature not in names:
-                raise ValueError(f"event '{ev.kind}' names unknown feature '{ev.feature}'")
-            if ev.source and ev.source not in sources:
-                raise ValueError(f"event '{ev.kind}' names unknown source '{ev.source}'")
-            if ev.group and ev.group.split("=")[0] not in attrs:
-                raise ValueError(f"event '{ev.kind}' names unknown protected attribute in '{ev.group}'")
-        if self.policy.fairness.attribute not in attrs:
+            problem = self.unknown_in(ev)
+            if problem:
+                raise ValueError(problem)
+        if self.policy.fairness.attribute not in self.protected_names():
             raise ValueError(f"policy fairness attribute '{self.policy.fairness.attribute}' is not protected")
         fairness = self.policy.fairness
         if self.task.type == "classification" and fairness.max > 1:
@@ -394,6 +390,16 @@ class Scenario(Frozen):
             if not key.startswith("scenario."):
                 raise ValueError(f"scenario decision '{key}' must be named 'scenario.<name>'")
         return self
+
+    def unknown_in(self, ev: EventSpec) -> str | None:
+        """What an event names that this scenario does not have (a feature, source or protected attribute)."""
+        if ev.feature and ev.feature not in self.feature_names():
+            return f"event '{ev.kind}' names unknown feature '{ev.feature}'"
+        if ev.source and ev.source not in self.source_ids():
+            return f"event '{ev.kind}' names unknown source '{ev.source}'"
+        if ev.group and ev.group.split("=")[0] not in self.protected_names():
+            return f"event '{ev.kind}' names unknown protected attribute in '{ev.group}'"
+        return None
 
     def feature_names(self) -> list[str]:
         if self.data.synthetic:

@@ -101,10 +101,11 @@ def first_evaluation(scenario_id: str, plan: dict, seed: int, difficulty: str) -
 _LIVE: OrderedDict[str, Any] = OrderedDict()
 
 
-def step(scenario_id: str, plan: dict, seed: int, difficulty: str, actions: list, action: dict,
+def step(scenario_id: str, plan: dict, seed: int, difficulty: str, actions: list, action: dict | list[dict],
          reference: dict | None = None) -> dict:
-    """Apply one learner action to a step-mode run: ``{"op": "advance", "days": 7}``, ``{"op": "respond",
-    "incident": ID, "action": A}``, ``{"op": "inject", "kind": K, "params": {...}}``."""
+    """Apply learner actions, in order, to a step-mode run: ``{"op": "advance", "days": 7}``, ``{"op": "respond",
+    "incident": ID, "action": A}``, ``{"op": "inject", "kind": K, "params": {...}}`` or ``{"op": "state"}``.
+    ``applied`` tells, for each, the day it was applied on and the event an inject became."""
     from sandbox.engine import Simulation
 
     key = run_key(scenario_id, plan, seed, difficulty, actions)
@@ -113,21 +114,27 @@ def step(scenario_id: str, plan: dict, seed: int, difficulty: str, actions: list
         snap = {"version": 1, "scenario": scenario_id, "seed": seed, "difficulty": difficulty, "plan": plan,
                 "log": actions}
         sim = Simulation.restore(_loaded(scenario_id), snap)
-    if action["op"] == "state":
-        pass  # only the state (after a page reload)
-    elif action["op"] == "advance":
-        sim.advance(float(action["days"]))
-    elif action["op"] == "respond":
-        sim.respond(action["incident"], action["action"])
-    elif action["op"] == "inject":
-        sim.inject(action["kind"], **action.get("params", {}))
-    else:
-        raise ValueError(f"unknown step action '{action['op']}'")
+    applied = []
+    for one in [action] if isinstance(action, dict) else action:
+        applied.append({"op": one["op"], "day": sim.day})
+        if one["op"] == "state":
+            pass  # only the state (after a page reload)
+        elif one["op"] == "advance":
+            sim.advance(float(one["days"]))
+        elif one["op"] == "respond":
+            sim.respond(one["incident"], one["action"])
+        elif one["op"] == "inject" and sim.finished:
+            applied[-1]["event_id"] = None  # the year is over: the inject reaches the team as a message only
+        elif one["op"] == "inject":
+            applied[-1]["event_id"] = sim.inject(one["kind"], **one.get("params", {}))
+            applied[-1]["day"] = float(sim.world.events[-1].day)  # the event strikes on this day
+        else:
+            raise ValueError(f"unknown step action '{one['op']}'")
     actions = sim.snapshot()["log"]
     _LIVE[run_key(scenario_id, plan, seed, difficulty, actions)] = sim
     while len(_LIVE) > STEP_CACHE_SIZE:
         _LIVE.popitem(last=False)
-    out = {"actions": actions, "state": sim.state()}
+    out = {"actions": actions, "state": sim.state(), "applied": applied}
     if sim.finished:
         out["result"] = _scored(sim, reference)
     return out
@@ -243,9 +250,10 @@ class Runner:
                           lambda _: self._submit(first_evaluation, scenario_id, plan, seed, difficulty).result())
 
     def step(self, scenario_id: str, plan: dict, seed: int, difficulty: str, actions: list,
-             action: dict) -> dict:
+             action: dict | list[dict]) -> dict:
         reference = None
-        if action["op"] == "advance":  # the run may finish, and is then scored beside the expert's
+        if any(a["op"] == "advance" for a in ([action] if isinstance(action, dict) else action)):
+            # the run may finish, and is then scored beside the expert's
             reference = self.reference(scenario_id, seed, difficulty)
         out = self._submit(step, scenario_id, plan, seed, difficulty, actions, action, reference).result()
         if "result" in out:

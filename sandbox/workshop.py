@@ -178,3 +178,19 @@ def export_json(record: dict, results: dict[str, dict]) -> dict:
                        "result": results.get(t["attempt"]["run_key"]) if t["attempt"] and t["attempt"]["run_key"]
                        else None} for t in record["teams"]],
             "scores": score_rows(record, results)}
+
+
+# ---------------------------------------------------------------------- polls and quizzes
+
+SLIDER_POINTS = tuple(str(i) for i in range(1, 11))
+
+
+def tally(kind: str, options: list[str], values: list[str]) -> list[tuple[str, int]]:
+    """Answers counted for the projector's chart: every option in its order (unchosen ones too, at 0), or the
+    points 1 to 10 of a slider. Free text is read, not counted: an empty list."""
+    labels = SLIDER_POINTS if kind == "slider" else options if kind in ("single_choice", "quiz") else ()
+    counts = {label: 0 for label in labels}
+    for v in values:
+        if v in counts:
+            counts[v] += 1
+    return list(counts.items())

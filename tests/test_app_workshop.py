@@ -118,3 +118,40 @@ def test_a_wrong_passphrase_is_refused_with_the_wait_explained(db, workshop):
     assert "too many wrong passphrases" in _console(workshop["code"]).error[0].value  # even the right one waits
     assert not any(t.label == "Phases open to teams" for t in _console(workshop["code"], "x" * 9).multiselect)
 
+
+
+def test_an_inject_sent_from_the_console_reaches_the_teams_run_with_its_message(db, workshop):
+    ada = _join(workshop["code"], "Ada")
+    console = _console(workshop["code"])
+    _ok(_button(console, "Form teams of 2").click().run())
+    _ok(ada.run())
+    _ok(_button(ada, "Open your team's plan").click().run())
+    _ok(ada.switch_page("views/play.py").run())
+    ada.radio(key="play-mode").set_value("Step by step")
+    _ok(ada.run())
+    _ok(_button(ada, "Advance a week").click().run())
+    console.text_area[0].input("No claims have been decided since this morning.")
+    console.text_area[1].input("Go manual and tell claimants.")
+    effect = next(s for s in console.selectbox if s.label == "Simulation effect")
+    effect.set_value("serving_crash")
+    _ok(_button(console, "Send the inject").click().run())
+    assert any("Inject sent" in s.value for s in console.success)
+    _ok(ada.run())
+    said = [i.value for i in ada.info if "No claims have been decided" in i.value]
+    assert said and "day 7 of your run" in said[0] and "event I1" in said[0]
+    assert "Go manual" not in str([e.value for kind in (ada.markdown, ada.info, ada.caption, ada.warning) for e in kind])  # the facilitator's
+    _ok(_button(ada, "Advance a week").click().run())
+    assert any("serving crash" in w.value.lower() for w in ada.warning)
+
+
+def test_a_poll_launched_in_the_console_is_answered_beside_the_learners_page(db, workshop):
+    ada = _join(workshop["code"], "Ada")
+    console = _console(workshop["code"])
+    next(s for s in console.selectbox if s.label == "Poll or quiz").set_value("poll:trust-phase")
+    _ok(_button(console, "Launch for every learner").click().run())
+    _ok(ada.run())
+    ada.sidebar.radio[0].set_value("Monitoring")
+    _ok(_button(ada, "Send my answer").click().run())
+    _ok(console.run())
+    assert any("Monitoring: 1" in c.value for c in console.caption)  # the chart's text alternative
+    assert any("1 answer" in c.value for c in console.caption)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from sandbox.app import state
+from sandbox.app import live, state
 from sandbox.app.state import PHASE_TITLES
 
 st.set_page_config(page_title="MLOps Lifecycle Sandbox", page_icon=":material/model_training:", layout="wide")
@@ -22,4 +22,9 @@ PAGES = {
 
 page = st.navigation(PAGES)
 state.keep_address()
+me = state.learner()
+mine = state.store().membership(me["id"]) if me else None
+if mine is not None:  # a workshop member: the facilitator's open poll or quiz, beside every page
+    with st.sidebar:
+        live.question_box(me["id"], mine["workshop_id"])
 page.run()

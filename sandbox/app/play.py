@@ -8,7 +8,10 @@ import streamlit as st
 
 from sandbox.app import state
 from sandbox.loader import plan_from_doc
+from sandbox.store.common import StoreError
 from sandbox.yamlio import LoadError, parse_yaml_text
+
+WATCH_S = 5  # seconds between checks for a team member's move or a due inject
 
 RESPONSE_HELP = {
     "rollback": "go back to the previous model version", "retrain_now": "start retraining at once",
@@ -57,34 +60,53 @@ def _finish(attempt: dict, key: str, result: dict, actions: list | None = None) 
     state.go("views/results.py")
 
 
-def _actions(attempt: dict) -> list:
-    return (attempt["snapshot"] or {}).get("actions", [])
-
-
 def step_state(attempt: dict) -> dict:
-    """The step-mode run as saved (replayed from the learner's actions after a reload)."""
-    return state.runner().step(attempt["scenario_id"], attempt["plan"], attempt["seed"], attempt["difficulty"],
-                               _actions(attempt), {"op": "state"})
+    """The step-mode run as saved (replayed from its actions after a reload), with the facilitator's injects
+    that are now due to the team put in at the team's current day."""
+    from sandbox.stepping import move
+
+    return move(state.store(), state.runner(), attempt["id"], {"op": "state"})
 
 
 def step(attempt: dict, action: dict) -> None:
     from sandbox.engine import SimulationError
+    from sandbox.stepping import move
 
     try:
-        out = state.runner().step(attempt["scenario_id"], attempt["plan"], attempt["seed"], attempt["difficulty"],
-                                  _actions(attempt), action)
+        out = move(state.store(), state.runner(), attempt["id"], action)
     except SimulationError as exc:
-        st.error(f"That cannot be done: {exc}. Your run is as it was.")
+        st.error(f"That cannot be done: {exc}. The run is as it was (a team member may have moved it first).")
         return
-    state.store().update_attempt(attempt["id"], snapshot={"actions": out["actions"]}, phase="play")
+    except StoreError as exc:
+        st.error(f"Not saved: {exc}.")
+        return
     if "result" in out:
         _finish(attempt, out["run_key"], out["result"], out["actions"])
     st.rerun()
 
 
+@st.fragment(run_every=WATCH_S)
+def _watch(attempt_id: int, revision: int, team_id: int | None) -> None:
+    """Redraw the page when a team member moves the run or the facilitator's inject is due."""
+    store = state.store()
+    if store.attempt(attempt_id)["revision"] != revision or (team_id and store.due_injects(team_id)):
+        st.rerun()
+
+
+def messages(team_id: int) -> None:
+    for m in state.store().team_messages(team_id):
+        effect = f" It put event {m['event_id']} into your run." if m["event_id"] else ""
+        st.info(f"**{m['channel'].capitalize()}**, day {m['day']:.0f} of your run: {m['message']}{effect}",
+                icon=":material/campaign:")
+
+
 def step_panel(attempt: dict) -> None:
     with st.spinner("Restoring your run…"):
         s = step_state(attempt)
+    team = state.store().team_of_attempt(attempt["id"])
+    _watch(attempt["id"], state.store().attempt(attempt["id"])["revision"], team["id"] if team else None)
+    if team:
+        messages(team["id"])
     day = s["state"]["day"]
     st.metric("Simulated day", f"{day:.0f} of 365")
     pending = s["state"]["pending"]

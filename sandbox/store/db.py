@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sandbox.store import migrations
 from sandbox.store.common import StoreError, clean_name
 from sandbox.store.common import now as _now
+from sandbox.store.live import LiveRecords
 from sandbox.store.tables import attempts, learners, runs
 from sandbox.store.workshops import WorkshopRecords
 
@@ -43,7 +44,7 @@ def engine_url(url: str) -> str:
     return url
 
 
-class Store(WorkshopRecords):
+class Store(WorkshopRecords, LiveRecords):
     def __init__(self, url: str):
         if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)

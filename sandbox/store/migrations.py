@@ -29,7 +29,13 @@ def _v2(conn: Connection) -> None:
         table.create(conn)
 
 
-MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2]
+def _v3(conn: Connection) -> None:
+    """Live workshop activity: injects and their deliveries, facilitator notes, polls and quizzes."""
+    for table in (tables.injects, tables.deliveries, tables.notes, tables.activities, tables.answers):
+        table.create(conn)
+
+
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3]
 LATEST = len(MIGRATIONS)
 
 

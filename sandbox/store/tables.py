@@ -99,3 +99,55 @@ members = Table(
     Column("joined_at", DateTime(timezone=True), nullable=False),
     UniqueConstraint("workshop_id", "learner_id", name="uq_member"),
 )
+
+# ---------------------------------------------------------------------- live workshop activity (version 3)
+
+injects = Table(
+    "injects", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("workshop_id", Integer, ForeignKey("workshops.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("due_at", DateTime(timezone=True), nullable=False),  # fired now, or scheduled for later
+    Column("targets_json", Text),  # team ids; None: every team
+    Column("channel", String(40), nullable=False),  # how it reaches the team: email, phone, news...
+    Column("message", Text, nullable=False),  # what the team reads
+    Column("expected_action", Text, nullable=False),  # for the facilitator's review only
+    Column("effect_json", Text),  # {"kind", "params"}: the event put into the team's run; None: message only
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+deliveries = Table(
+    "deliveries", metadata,
+    Column("inject_id", Integer, ForeignKey("injects.id", ondelete="CASCADE"), primary_key=True),
+    Column("team_id", Integer, ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True),
+    Column("day", Float, nullable=False),  # the team's simulated day when the inject reached its run
+    Column("event_id", String(20)),  # the event it became in the run (None: a message only)
+    Column("delivered_at", DateTime(timezone=True), nullable=False),
+)
+
+notes = Table(
+    "notes", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("workshop_id", Integer, ForeignKey("workshops.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("inject_id", Integer, ForeignKey("injects.id", ondelete="SET NULL")),  # the event it is about
+    Column("team_id", Integer, ForeignKey("teams.id", ondelete="SET NULL")),
+    Column("text", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+activities = Table(  # a poll or quiz the facilitator launched
+    "activities", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("workshop_id", Integer, ForeignKey("workshops.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("kind", String(10), nullable=False),  # poll or quiz
+    Column("ref", String(80), nullable=False),  # the poll's or quiz's id in lessons/
+    Column("opened_at", DateTime(timezone=True), nullable=False),
+    Column("closed_at", DateTime(timezone=True)),  # None: still open
+)
+
+answers = Table(
+    "answers", metadata,
+    Column("activity_id", Integer, ForeignKey("activities.id", ondelete="CASCADE"), primary_key=True),
+    Column("learner_id", Integer, ForeignKey("learners.id", ondelete="CASCADE"), primary_key=True),
+    Column("value", Text, nullable=False),
+    Column("answered_at", DateTime(timezone=True), nullable=False),
+)

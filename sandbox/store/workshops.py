@@ -231,9 +231,13 @@ class WorkshopRecords:
 
     def workshop_of_attempt(self, attempt_id: int) -> dict | None:
         """The workshop whose team shares this attempt (its pacing rules apply to it), or None."""
+        team = self.team_of_attempt(attempt_id)
+        return self.workshop_by_id(team["workshop_id"]) if team else None
+
+    def team_of_attempt(self, attempt_id: int) -> dict | None:
         with self.engine.connect() as conn:
-            team = conn.execute(select(teams.c.workshop_id).where(teams.c.attempt_id == int(attempt_id))).first()
-        return self.workshop_by_id(team[0]) if team else None
+            team = conn.execute(select(teams).where(teams.c.attempt_id == int(attempt_id))).mappings().first()
+        return dict(team) if team else None
 
     # ------------------------------------------------------------------ export
 

@@ -1,11 +1,12 @@
 """The facilitator's console: sign in with the workshop's passphrase; the people and teams, the pacing
-(the 5E blocks, phases opened, decisions locked, debrief), and the exports."""
+(the 5E blocks, phases opened, decisions locked, debrief), the injects and notes, the polls and quizzes,
+and the exports."""
 
 import pandas as pd
 import streamlit as st
 
 from sandbox import facilitation
-from sandbox.app import state
+from sandbox.app import console, state
 from sandbox.app.state import PHASE_TITLES
 from sandbox.lessons import PHASES
 from sandbox.loader import LESSONS_DIR
@@ -39,7 +40,8 @@ workshop = store.workshop_by_id(workshop_id)
 st.markdown(f"## {workshop['name']} · join code **{show_code(workshop['code'])}**")
 st.caption(f"Scenario {workshop['scenario_id']} · {workshop['difficulty']} · seed {workshop['seed']} · teams of "
            f"{workshop['team_size']} · learners join at the app's address with `?join={workshop['code']}`")
-people, pacing, exports = st.tabs(["People and teams", "Pacing", "Exports"])
+people, pacing, injects, polls, exports = st.tabs(["People and teams", "Pacing", "Injects and notes",
+                                                   "Polls and quizzes", "Exports"])
 
 
 @st.fragment(run_every=MONITOR_REFRESH_S)
@@ -95,6 +97,12 @@ with pacing:
             store.set_workshop(workshop_id, open_phases=opened, locked=locked, debrief_open=debrief)
             state.flash("Pacing saved: every team sees it on its next action.")
             st.rerun()
+
+with injects:
+    console.inject_tab(workshop)
+
+with polls:
+    console.polls_tab(workshop)
 
 with exports:
     st.markdown("Scores for a gradebook (one row per learner) and everything about the workshop.")

@@ -1,0 +1,165 @@
+"""The facilitator console's live tabs: the inject console (send now or later, to every team or some, or
+import an events list from CSV; facilitator notes against events) and the polls and quizzes."""
+
+from __future__ import annotations
+
+from datetime import UTC
+
+import pandas as pd
+import streamlit as st
+
+from sandbox import injects as inj
+from sandbox.app import live, state, ui
+from sandbox.store.common import StoreError, now
+from sandbox.store.live import in_minutes
+
+LIST_REFRESH_S = 5
+TEMPLATE = ("offset,target teams,channel,message,expected action,simulation effect\n"
+            "0,all,email,\"The service desk reports that no claims have been decided since this morning.\","
+            "\"Notice the outage, switch to manual processing, tell claimants about delays.\",serving_crash\n"
+            "20,Team 1;Team 2,phone,\"A journalist asks whether the model treats older claimants differently.\","
+            "\"Check the fairness report before answering; involve communications.\",bias_complaint\n")
+
+
+def inject_tab(workshop: dict) -> None:
+    store = state.store()
+    loaded = ui.scenario(workshop["scenario_id"])
+    teams = store.teams(workshop["id"])
+    names = {t["id"]: t["name"] for t in teams}
+    st.markdown("An inject reaches each team's step-mode run at **that team's own current day**, the next time "
+                "the team's run page checks (every few seconds), with its message. Teams not playing yet get "
+                "it when they start.")
+    with st.form("inject", clear_on_submit=True):
+        targets = st.multiselect("To", list(names), format_func=names.get, placeholder="Every team")
+        left, right = st.columns(2)
+        channel = left.selectbox("Channel", inj.CHANNELS, accept_new_options=True)
+        minutes = right.number_input("Send in (minutes; 0 sends it now)", 0.0, 24 * 60.0, 0.0, step=5.0)
+        message = st.text_area("Message the teams read", max_chars=inj.MAX_TEXT)
+        expected = st.text_area("Expected action (only you see this; for the after-action review)",
+                                max_chars=inj.MAX_TEXT)
+        effect_text = st.selectbox("Simulation effect", inj.presets(loaded.scenario), accept_new_options=True,
+                                   help="An event put into each team's run, written 'kind key=value …' "
+                                        "(e.g. 'legacy_outage source=claims_portal duration_days=3'), or none "
+                                        "for a message only.")
+        sent = st.form_submit_button("Send the inject", type="primary")
+    if sent:
+        try:
+            inj.check_inject(channel or "", message, expected)
+            effect = inj.parse_effect(effect_text or "", loaded.scenario)
+            store.add_inject(workshop["id"], channel, message, expected, effect, targets or None,
+                             in_minutes(minutes))
+        except inj.InjectError as exc:
+            st.error("Not sent:\n\n" + "\n".join(f"- {p}" for p in exc.problems))
+        except (ValueError, StoreError) as exc:
+            st.error(f"Not sent: {exc}")
+        else:
+            state.flash("Inject sent." if minutes == 0 else f"Inject scheduled in {minutes:g} minutes.")
+            st.rerun()
+    _import(workshop, loaded, teams)
+    _inject_list(workshop["id"])
+    _notes(workshop["id"], names)
+
+
+def _import(workshop: dict, loaded, teams: list[dict]) -> None:
+    with st.expander("Import an events list (CSV)"):
+        st.markdown(f"Columns: {', '.join(f'`{c}`' for c in inj.COLUMNS)}. The offset is minutes after the import "
+                    "(or hours:minutes); target teams are `all` or names separated by `;`.")
+        st.download_button("Download a template", TEMPLATE, file_name="injects-template.csv", mime="text/csv")
+        file = st.file_uploader("Events list", type=["csv"], key="inject-csv")
+        if file is None:
+            return
+        try:
+            found = inj.read_events_csv(file.name, file.getvalue().decode("utf-8"), loaded.scenario,
+                                        [t["name"] for t in teams])
+        except UnicodeDecodeError:
+            st.error(f"{file.name}: not a UTF-8 text file; nothing was imported.")
+            return
+        except inj.InjectError as exc:
+            st.error("Nothing was imported; the list has problems:\n\n" + "\n".join(f"- `{p}`" for p in exc.problems))
+            return
+        st.dataframe(pd.DataFrame([{"in (minutes)": i.offset_min, "to": "; ".join(i.targets or ["every team"]),
+                                    "channel": i.channel, "message": i.message,
+                                    "effect": inj.describe_effect(i.effect)} for i in found]),
+                     hide_index=True, width="stretch")
+        if st.button(f"Schedule these {len(found)} injects", type="primary"):
+            start, by_name = now(), {t["name"]: t["id"] for t in teams}
+            for i in found:
+                state.store().add_inject(workshop["id"], i.channel, i.message, i.expected_action, i.effect,
+                                         [by_name[n] for n in i.targets] if i.targets else None,
+                                         in_minutes(i.offset_min, start))
+            state.flash(f"{len(found)} injects scheduled from {file.name}.")
+            st.rerun()
+
+
+@st.fragment(run_every=LIST_REFRESH_S)
+def _inject_list(workshop_id: int) -> None:
+    """Every inject with where it has reached: the day of each team's run it struck on."""
+    store = state.store()
+    names = {t["id"]: t["name"] for t in store.teams(workshop_id)}
+    rows, moment = [], now()
+    for i in store.injects(workshop_id):
+        due = i["due_at"] if i["due_at"].tzinfo else i["due_at"].replace(tzinfo=UTC)
+        wanted = i["targets"] if i["targets"] is not None else list(names)
+        reached = [f"{names.get(t, t)}: day {d['day']:.0f}" for t, d in i["deliveries"].items()]
+        waiting = [names.get(t, str(t)) for t in wanted if t not in i["deliveries"]]
+        when = "due" if due <= moment else f"in {(due - moment).total_seconds() / 60:.0f} min"
+        rows.append({"#": i["id"], "when": when, "channel": i["channel"], "message": i["message"],
+                     "effect": inj.describe_effect(i["effect"]), "reached": "; ".join(reached) or "—",
+                     "not yet": ", ".join(waiting) or "—", "expected action": i["expected_action"]})
+    if rows:
+        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    else:
+        st.caption("No injects yet.")
+
+
+def _notes(workshop_id: int, names: dict) -> None:
+    store = state.store()
+    sent = store.injects(workshop_id)
+    with st.form("note", clear_on_submit=True):
+        st.markdown("**A note for the after-action review** (stamped with the time; teams never see it)")
+        about = st.selectbox("About inject", [None, *[i["id"] for i in sent]],
+                             format_func=lambda i: "—" if i is None else f"#{i}")
+        team = st.selectbox("About team", [None, *names], format_func=lambda t: "—" if t is None else names[t])
+        text = st.text_area("Note", max_chars=4000)
+        if st.form_submit_button("Save the note"):
+            try:
+                store.add_note(workshop_id, text, about, team)
+            except StoreError as exc:
+                st.error(str(exc))
+            else:
+                st.rerun()
+    for n in reversed(store.notes(workshop_id)):
+        tags = " · ".join(x for x in (f"inject #{n['inject_id']}" if n["inject_id"] else "",
+                                      names.get(n["team_id"], "") if n["team_id"] else "") if x)
+        st.markdown(f"- {n['created_at']:%H:%M:%S}{' · ' + tags if tags else ''}: {n['text']}")
+
+
+def polls_tab(workshop: dict) -> None:
+    store = state.store()
+    course = ui.course()
+    choices = {f"poll:{p.id}": f"Poll ({p.block}): {p.question}" for p in course.polls}
+    choices |= {f"quiz:{q.id}": f"Quiz: {q.question}" for q in course.quizzes}
+    with st.form("launch"):
+        picked = st.selectbox("Poll or quiz", list(choices), format_func=choices.get)
+        if st.form_submit_button("Launch for every learner", type="primary"):
+            store.launch(workshop["id"], *picked.split(":", 1))
+            st.rerun()
+    current = store.open_activity(workshop["id"])
+    if current is not None and st.button("Close it"):
+        store.close_activity(workshop["id"])
+        st.rerun()
+    _live_results(workshop["id"])
+    earlier = [a for a in store.activities(workshop["id"]) if a["closed_at"] is not None]
+    if earlier:
+        with st.expander(f"Earlier polls and quizzes ({len(earlier)})"):
+            for a in earlier:
+                live.results(a)
+
+
+@st.fragment(run_every=live.CHART_REFRESH_S)
+def _live_results(workshop_id: int) -> None:
+    current = state.store().open_activity(workshop_id)
+    if current is None:
+        st.caption("Nothing is open. Launch a poll or quiz; learners see it beside whatever page they are on.")
+        return
+    live.results(current)

@@ -1,0 +1,112 @@
+"""Live polls and quizzes: the question box a workshop learner sees beside every page while the facilitator
+has one open, and the chart of the answers for the projector.
+
+A quiz's answer key stays on the server: a learner is sent the options' texts only, and after answering
+the feedback on the option they chose."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import streamlit as st
+
+from sandbox.app import state, ui
+from sandbox.store.common import StoreError
+from sandbox.workshop import tally
+
+BOX_REFRESH_S = 4
+CHART_REFRESH_S = 3
+
+
+@dataclass(frozen=True)
+class Question:
+    kind: str  # single_choice, slider, free_text or quiz
+    text: str
+    options: list[str]
+    low_label: str = ""
+    high_label: str = ""
+
+
+def question(activity: dict) -> Question | None:
+    """The poll or quiz an activity launched, from the lessons (None if the lessons no longer have it)."""
+    course = ui.course()
+    if activity["kind"] == "quiz":
+        found = next((q for q in course.quizzes if q.id == activity["ref"]), None)
+        return found and Question("quiz", found.question, [o.text for o in found.options])
+    poll = next((p for p in course.polls if p.id == activity["ref"]), None)
+    return poll and Question(poll.kind, poll.question, list(poll.options), poll.low_label or "",
+                             poll.high_label or "")
+
+
+def _feedback(activity: dict, chosen: str) -> str:
+    quiz = next(q for q in ui.course().quizzes if q.id == activity["ref"])
+    return next((o.feedback for o in quiz.options if o.text == chosen), "")
+
+
+@st.fragment(run_every=BOX_REFRESH_S)
+def question_box(learner_id: int, workshop_id: int) -> None:
+    """The open poll or quiz, for a learner to answer (it appears and goes by itself)."""
+    store = state.store()
+    activity = store.open_activity(workshop_id)
+    if activity is None:
+        return
+    q = question(activity)
+    if q is None:
+        return
+    st.markdown(f"**{'Quiz' if q.kind == 'quiz' else 'Poll'} from your facilitator**")
+    mine = store.my_answer(activity["id"], learner_id)
+    with st.form(f"answer-{activity['id']}", border=True):
+        if q.kind in ("single_choice", "quiz"):
+            value = st.radio(q.text, q.options, index=q.options.index(mine) if mine in q.options else None)
+        elif q.kind == "slider":
+            value = st.slider(q.text, 1, 10, int(mine) if mine else 5,
+                              help=f"1: {q.low_label} · 10: {q.high_label}")
+            st.caption(f"1 = {q.low_label}; 10 = {q.high_label}")
+        else:
+            value = st.text_area(q.text, value=mine or "", max_chars=1000)
+        sent = st.form_submit_button("Send my answer" if mine is None else "Change my answer")
+    if sent:
+        if value in (None, ""):
+            st.warning("Choose or write an answer first.")
+            return
+        try:
+            store.answer(activity["id"], learner_id, str(value))
+        except StoreError as exc:
+            st.error(str(exc))
+            return
+        mine = str(value)
+    if mine is not None:
+        st.caption(f"Your answer: {mine}")
+        if q.kind == "quiz":
+            st.info(_feedback(activity, mine))
+
+
+def results(activity: dict) -> None:
+    """The answers so far: a bar chart with its text alternative, or the free-text answers listed."""
+    import plotly.graph_objects as go
+
+    q = question(activity)
+    if q is None:
+        st.warning(f"The lessons no longer have {activity['kind']} '{activity['ref']}'.")
+        return
+    got = state.store().answers(activity["id"])
+    st.markdown(f"### {q.text}")
+    st.caption(f"{len(got)} answer{'s' if len(got) != 1 else ''}"
+               + (" · open: answers arrive live" if activity["closed_at"] is None else " · closed"))
+    if q.kind == "free_text":
+        for a in got:
+            st.markdown(f"> {a['value']}")
+        return
+    counts = tally(q.kind, q.options, [a["value"] for a in got])
+    labels = [c[0] for c in counts]
+    fig = go.Figure(go.Bar(x=[c[1] for c in counts], y=labels, orientation="h", marker_color="#0072B2",
+                           text=[c[1] for c in counts], textposition="outside"))
+    fig.update_layout(height=120 + 44 * len(labels), margin={"l": 10, "r": 30, "t": 10, "b": 30},
+                      yaxis={"autorange": "reversed", "type": "category"}, xaxis={"title": "answers", "dtick": 1},
+                      font={"size": 18})
+    st.plotly_chart(fig, width="stretch", key=f"answers-{activity['id']}")
+    words = "; ".join(f"{label}: {n}" for label, n in counts)
+    if q.kind == "slider" and got:
+        mean = sum(int(a["value"]) for a in got) / len(got)
+        words += f". Average {mean:.1f} (1 = {q.low_label}, 10 = {q.high_label})"
+    st.caption(f"In words: {words}.")

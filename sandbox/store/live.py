@@ -1,0 +1,195 @@
+"""A workshop's live activity in the store: the facilitator's injects and where each has reached, notes
+stamped against them, and the polls and quizzes the facilitator launches with their answers.
+
+An inject is due once its time has come; a team's run takes the injects due to it the next time the team's
+step-mode run is read or moved (see ``sandbox.stepping``), at the team's own simulated day, in the same
+write as the run's new state. Nothing needs a clock of its own, so any app process can serve any team.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+
+from sqlalchemy import Engine, and_, func, select
+
+from sandbox.store.common import StoreError, now
+from sandbox.store.tables import activities, answers, attempts, deliveries, injects, learners, notes, teams
+
+ACTIVITY_KINDS = ("poll", "quiz")
+MAX_ANSWER = 1000
+MAX_NOTE = 4000
+
+
+class LiveRecords:
+    engine: Engine
+
+    # ------------------------------------------------------------------ injects
+
+    def add_inject(self, workshop_id: int, channel: str, message: str, expected_action: str = "",
+                   effect: dict | None = None, team_ids: list[int] | None = None,
+                   due_at: datetime | None = None) -> int:
+        """An inject for ``team_ids`` (None: every team, also those formed later), due at ``due_at`` (now)."""
+        if team_ids is not None:
+            known = {t["id"] for t in self.teams(workshop_id)}  # type: ignore[attr-defined]
+            if not team_ids or not set(team_ids) <= known:
+                raise StoreError("choose the teams the inject goes to (or every team)")
+        with self.engine.begin() as conn:
+            return conn.execute(injects.insert().values(
+                workshop_id=int(workshop_id), due_at=due_at or now(), channel=channel.strip(),
+                message=message.strip(), expected_action=expected_action.strip(),
+                effect_json=json.dumps(effect, sort_keys=True) if effect else None,
+                targets_json=json.dumps(sorted(int(t) for t in team_ids)) if team_ids is not None else None,
+                created_at=now())).inserted_primary_key[0]
+
+    def injects(self, workshop_id: int) -> list[dict]:
+        """Every inject of the workshop, in due order, with where it has reached: the facilitator's view."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(injects).where(injects.c.workshop_id == int(workshop_id))
+                                .order_by(injects.c.due_at, injects.c.id)).mappings().all()
+            got = conn.execute(select(deliveries).join(injects, injects.c.id == deliveries.c.inject_id)
+                               .where(injects.c.workshop_id == int(workshop_id))).mappings().all()
+        out = []
+        for row in rows:
+            item = _inject(row)
+            item["deliveries"] = {d["team_id"]: {"day": d["day"], "event_id": d["event_id"]}
+                                  for d in got if d["inject_id"] == row["id"]}
+            out.append(item)
+        return out
+
+    def due_injects(self, team_id: int, at: datetime | None = None) -> list[dict]:
+        """The injects due to a team that have not reached its run yet, oldest first."""
+        with self.engine.connect() as conn:
+            team = conn.execute(select(teams.c.workshop_id).where(teams.c.id == int(team_id))).first()
+            if team is None:
+                return []
+            rows = conn.execute(
+                select(injects).outerjoin(deliveries, and_(deliveries.c.inject_id == injects.c.id,
+                                                           deliveries.c.team_id == int(team_id)))
+                .where(injects.c.workshop_id == team[0], injects.c.due_at <= (at or now()),
+                       deliveries.c.inject_id.is_(None))
+                .order_by(injects.c.due_at, injects.c.id)).mappings().all()
+        return [i for i in map(_inject, rows) if i["targets"] is None or int(team_id) in i["targets"]]
+
+    def team_messages(self, team_id: int) -> list[dict]:
+        """What has reached a team, newest first: channel, message, the day, the event. Never the expected
+        action (that is the facilitator's)."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(injects.c.id, injects.c.channel, injects.c.message, deliveries.c.day,
+                       deliveries.c.event_id, deliveries.c.delivered_at)
+                .join(deliveries, deliveries.c.inject_id == injects.c.id)
+                .where(deliveries.c.team_id == int(team_id))
+                .order_by(deliveries.c.delivered_at.desc(), injects.c.id.desc())).mappings().all()
+        return [dict(r) for r in rows]
+
+    def swap_snapshot(self, attempt_id: int, revision: int, snapshot: dict, phase: str | None = None,
+                      team_id: int | None = None, delivered: list[dict] | None = None) -> bool:
+        """Write a step-mode run's new state over ``revision`` only (else False: someone moved it first),
+        with the injects it took (``{"inject_id", "day", "event_id"}``) in the same transaction."""
+        values = {"snapshot_json": json.dumps(snapshot, sort_keys=True), "revision": int(revision) + 1,
+                  "updated_at": now(), **({"phase": phase} if phase else {})}
+        with self.engine.begin() as conn:
+            done = conn.execute(attempts.update().where(attempts.c.id == int(attempt_id),
+                                                        attempts.c.revision == int(revision)).values(**values))
+            if done.rowcount != 1:
+                return False
+            for d in delivered or []:
+                conn.execute(deliveries.insert().values(inject_id=d["inject_id"], team_id=int(team_id),
+                                                        day=float(d["day"]), event_id=d.get("event_id"),
+                                                        delivered_at=now()))
+        return True
+
+    # ------------------------------------------------------------------ notes
+
+    def add_note(self, workshop_id: int, text: str, inject_id: int | None = None,
+                 team_id: int | None = None) -> int:
+        text = text.strip()
+        if not text:
+            raise StoreError("the note is empty")
+        if len(text) > MAX_NOTE:
+            raise StoreError(f"a note holds at most {MAX_NOTE} characters")
+        with self.engine.begin() as conn:
+            return conn.execute(notes.insert().values(workshop_id=int(workshop_id), inject_id=inject_id,
+                                                      team_id=team_id, text=text, created_at=now())
+                                ).inserted_primary_key[0]
+
+    def notes(self, workshop_id: int) -> list[dict]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(notes).where(notes.c.workshop_id == int(workshop_id))
+                                .order_by(notes.c.created_at, notes.c.id)).mappings().all()
+        return [dict(r) for r in rows]
+
+    # ------------------------------------------------------------------ polls and quizzes
+
+    def launch(self, workshop_id: int, kind: str, ref: str) -> int:
+        """Open a poll or quiz for every learner of the workshop; the one open before closes."""
+        if kind not in ACTIVITY_KINDS:
+            raise StoreError(f"an activity is a {' or a '.join(ACTIVITY_KINDS)}")
+        with self.engine.begin() as conn:
+            conn.execute(activities.update().where(activities.c.workshop_id == int(workshop_id),
+                                                   activities.c.closed_at.is_(None)).values(closed_at=now()))
+            return conn.execute(activities.insert().values(workshop_id=int(workshop_id), kind=kind, ref=ref,
+                                                           opened_at=now())).inserted_primary_key[0]
+
+    def close_activity(self, workshop_id: int) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(activities.update().where(activities.c.workshop_id == int(workshop_id),
+                                                   activities.c.closed_at.is_(None)).values(closed_at=now()))
+
+    def activities(self, workshop_id: int) -> list[dict]:
+        """Every poll and quiz launched, newest first, with how many have answered."""
+        counted = (select(answers.c.activity_id, func.count().label("answered"))
+                   .group_by(answers.c.activity_id).subquery())
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(activities, func.coalesce(counted.c.answered, 0).label("answered"))
+                                .outerjoin(counted, counted.c.activity_id == activities.c.id)
+                                .where(activities.c.workshop_id == int(workshop_id))
+                                .order_by(activities.c.id.desc())).mappings().all()
+        return [dict(r) for r in rows]
+
+    def open_activity(self, workshop_id: int) -> dict | None:
+        found = [a for a in self.activities(workshop_id) if a["closed_at"] is None]
+        return found[0] if found else None
+
+    def answer(self, activity_id: int, learner_id: int, value: str) -> None:
+        """A learner's answer (a second answer replaces the first) while the activity is open."""
+        value = str(value).strip()
+        if not value:
+            raise StoreError("the answer is empty")
+        if len(value) > MAX_ANSWER:
+            raise StoreError(f"an answer holds at most {MAX_ANSWER} characters")
+        with self.engine.begin() as conn:
+            row = conn.execute(select(activities.c.closed_at).where(activities.c.id == int(activity_id))).first()
+            if row is None or row[0] is not None:
+                raise StoreError("this question has closed; your answer was not counted")
+            conn.execute(answers.delete().where(answers.c.activity_id == int(activity_id),
+                                                answers.c.learner_id == int(learner_id)))
+            conn.execute(answers.insert().values(activity_id=int(activity_id), learner_id=int(learner_id),
+                                                 value=value, answered_at=now()))
+
+    def answers(self, activity_id: int) -> list[dict]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(answers.c.learner_id, answers.c.value, answers.c.answered_at, learners.c.name)
+                                .join(learners, learners.c.id == answers.c.learner_id)
+                                .where(answers.c.activity_id == int(activity_id))
+                                .order_by(answers.c.answered_at)).mappings().all()
+        return [dict(r) for r in rows]
+
+    def my_answer(self, activity_id: int, learner_id: int) -> str | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(answers.c.value).where(answers.c.activity_id == int(activity_id),
+                                                             answers.c.learner_id == int(learner_id))).first()
+        return row[0] if row else None
+
+
+def _inject(row) -> dict:
+    out = dict(row)
+    effect, targets = out.pop("effect_json"), out.pop("targets_json")
+    out["effect"] = json.loads(effect) if effect else None
+    out["targets"] = json.loads(targets) if targets is not None else None
+    return out
+
+
+def in_minutes(minutes: float, start: datetime | None = None) -> datetime:
+    return (start or now()) + timedelta(minutes=float(minutes))
