@@ -242,3 +242,10 @@ def check_choice(decision: Decision, value: Any, source_ids: list[str]) -> str |
 
 def defaults() -> dict[str, Any]:
     return {d.id: (list(d.default) if isinstance(d.default, tuple) else d.default) for d in CATALOGUE}
+
+
+def in_phase(phase: str, scenario) -> list[tuple[str, Any]]:
+    """(id, decision) for a lifecycle phase: the catalogue's, then the scenario's own."""
+    core = [(d.id, d) for d in CATALOGUE if d.phase == phase]
+    own = [(k, d) for k, d in scenario.decisions.items() if d.phase == phase]
+    return core + own

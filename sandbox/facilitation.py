@@ -51,3 +51,27 @@ def export(store: Store, code: str, fmt: str) -> str:
         writer.writerows(rows)
         return out.getvalue()
     raise StoreError(f"unknown export format '{fmt}' (csv or json)")
+
+
+def push_on(store: Store, workshop: dict, team: dict) -> dict[str, list[str]]:
+    """Move a stuck team on through the open phases it has not reached: the decisions in them take their
+    defaults, recorded as such (the team and the debrief see which). Returns phase -> decision ids."""
+    from sandbox.decisions import in_phase
+    from sandbox.lessons import PHASES
+    from sandbox.loader import load_plan, load_scenario
+
+    if team.get("attempt_id") is None:
+        raise StoreError(f"{team['name']} has nobody in it yet")
+    attempt = store.attempt(team["attempt_id"])
+    if attempt["phase"] not in PHASES:
+        raise StoreError(f"{team['name']} has made every decision already (it is playing the year)")
+    reached = PHASES.index(attempt["phase"]) + (1 if attempt["revision"] > 0 else 0)  # saved that phase
+    todo = [p for p in PHASES[reached:] if p in workshop["open_phases"]]
+    if not todo:
+        raise StoreError(f"{team['name']} is not behind: no open phase is ahead of it")
+    loaded = load_scenario(workshop["scenario_id"])
+    default = load_plan(loaded, None).decisions
+    taken = {p: [key for key, _ in in_phase(p, loaded.scenario)] for p in todo}
+    store.save_decisions(attempt["id"], {k: default[k] for keys in taken.values() for k in keys}, phase=todo[-1])
+    store.record_push(team["id"], taken)
+    return taken

@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 import sandbox.app
 from sandbox import workshop as ws
+from sandbox.app.state import CONSOLE_TAB
 from sandbox.facilitation import create_workshop
 from sandbox.store import open_store
 from sandbox.store.common import now
@@ -41,6 +42,12 @@ def _button(at: AppTest, label: str):
     return next(b for b in at.button if b.label.startswith(label))
 
 
+def _tab(at: AppTest, name: str) -> AppTest:
+    """Open one of the console's tabs (only the open tab is drawn)."""
+    at.session_state[CONSOLE_TAB] = name
+    return _ok(at.run())
+
+
 def _join(code: str, name: str) -> AppTest:
     at = AppTest.from_file(MAIN, default_timeout=60)
     at.query_params["join"] = code
@@ -66,7 +73,7 @@ def test_learners_join_wait_and_open_their_teams_shared_plan(db, workshop):
     _ok(_button(console, "Form teams of 2").click().run())
     team = db.teams(workshop["id"])[0]
     assert [m["name"] for m in team["members"]] == ["Ada", "Ben"]
-    console.multiselect[0].set_value(["problem", "data"])
+    _tab(console, "Pacing").multiselect[0].set_value(["problem", "data"])
     _ok(_button(console, "Apply").click().run())
     assert db.workshop_by_id(workshop["id"])["open_phases"] == ["problem", "data"]
     for at in (ada, ben):
@@ -130,7 +137,7 @@ def test_an_inject_sent_from_the_console_reaches_the_teams_run_with_its_message(
     ada.radio(key="play-mode").set_value("Step by step")
     _ok(ada.run())
     _ok(_button(ada, "Advance a week").click().run())
-    console.text_area[0].input("No claims have been decided since this morning.")
+    _tab(console, "Injects and notes").text_area[0].input("No claims have been decided since this morning.")
     console.text_area[1].input("Go manual and tell claimants.")
     effect = next(s for s in console.selectbox if s.label == "Simulation effect")
     effect.set_value("serving_crash")
@@ -147,7 +154,8 @@ def test_an_inject_sent_from_the_console_reaches_the_teams_run_with_its_message(
 def test_a_poll_launched_in_the_console_is_answered_beside_the_learners_page(db, workshop):
     ada = _join(workshop["code"], "Ada")
     console = _console(workshop["code"])
-    next(s for s in console.selectbox if s.label == "Poll or quiz").set_value("poll:trust-phase")
+    next(s for s in _tab(console, "Polls and quizzes").selectbox if s.label == "Poll or quiz").set_value(
+        "poll:trust-phase")
     _ok(_button(console, "Launch for every learner").click().run())
     _ok(ada.run())
     ada.sidebar.radio[0].set_value("Monitoring")
@@ -155,3 +163,31 @@ def test_a_poll_launched_in_the_console_is_answered_beside_the_learners_page(db,
     _ok(console.run())
     assert any("Monitoring: 1" in c.value for c in console.caption)  # the chart's text alternative
     assert any("1 answer" in c.value for c in console.caption)
+
+
+def test_a_learner_asking_for_the_console_gets_the_sign_in_and_nothing_of_the_workshop(db, workshop):
+    ada = _join(workshop["code"], "Ada")
+    db.add_inject(workshop["id"], "email", "Outage", "THE EXPECTED ACTION")
+    db.add_note(workshop["id"], "A FACILITATOR NOTE")
+    ada.session_state[CONSOLE_TAB] = "Injects and notes"  # even with the tab asked for
+    _ok(ada.switch_page("views/facilitator.py").run())
+    assert [t.label for t in ada.text_input][:2] == ["Workshop join code", "Facilitator passphrase"]
+    shown = str([e.value for kind in (ada.markdown, ada.caption, ada.info, ada.dataframe) for e in kind])
+    assert "THE EXPECTED ACTION" not in shown and "A FACILITATOR NOTE" not in shown and not ada.tabs
+
+
+def test_a_learner_chooses_a_team_and_sees_when_the_facilitator_moved_it_on(db, workshop):
+    db.add_team(workshop["id"])
+    ada = _join(workshop["code"], "Ada")
+    _ok(_button(ada, "Join Team 1").click().run())
+    assert db.team_of(ada.session_state["learner"]["id"])["name"] == "Team 1"
+    console = _console(workshop["code"])
+    _tab(console, "Pacing").multiselect[0].set_value(["problem", "data"])
+    _ok(_button(console, "Apply").click().run())
+    _tab(console, "People and teams")
+    _ok(_button(console, "Move the team on").click().run())
+    assert any("Team 1 moved on to Data management" in s.value for s in console.success)
+    _ok(ada.run())
+    _ok(_button(ada, "Open your team's plan").click().run())
+    _ok(ada.switch_page("views/phase_data.py").run())
+    assert any("moved your team on" in i.value for i in ada.info)

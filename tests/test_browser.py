@@ -4,21 +4,12 @@ The server is started here, on a free port, with its own SQLite file and a real 
 the test skips (with the reason) when Chromium is not installed; under CI it fails instead.
 """
 
-import os
-
 import pytest
+from browserkit import TIMEOUT_MS, launch, sync_api
+from browserkit import choose as _choose
+from browserkit import no_exception as _no_exception
 
-from sandbox.bench_app import FLAGS, chromium, served
-
-TIMEOUT_MS = 120_000
-CHROMIUM = chromium()
-
-if CHROMIUM is None and not os.environ.get("CI"):
-    pytest.skip("Chromium is not installed (apt-get install chromium); .ci/run installs it", allow_module_level=True)
-if os.environ.get("CI"):
-    from playwright import sync_api  # CI installs it: a missing package fails there, it does not skip
-else:
-    sync_api = pytest.importorskip("playwright.sync_api")
+from sandbox.bench_app import served
 
 
 @pytest.fixture(scope="module")
@@ -31,14 +22,9 @@ def server(tmp_path_factory):
 @pytest.fixture(scope="module")
 def browser():
     with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM or "/usr/bin/chromium", args=FLAGS)
+        b = launch(p)
         yield b
         b.close()
-
-
-def _no_exception(page) -> None:
-    assert page.locator("[data-testid='stException']").count() == 0, page.locator(
-        "[data-testid='stException']").first.inner_text()
 
 
 def _sign_in_and_start(page, url: str) -> None:
@@ -50,16 +36,6 @@ def _sign_in_and_start(page, url: str) -> None:
     page.get_by_role("button", name="Start", exact=True).click()
     page.get_by_role("heading", level=1, name="Problem definition").wait_for()
     _no_exception(page)
-
-
-def _choose(page, label: str, option: str) -> None:
-    """Pick a select box's option by typing it, as a keyboard user would."""
-    box = page.get_by_role("combobox", name=label)
-    box.click()
-    box.fill(option)
-    page.keyboard.press("Enter")
-    page.wait_for_function("([label, option]) => document.querySelector(`input[aria-label=\"${label}\"]`)"
-                           "?.value === option", arg=[label, option])
 
 
 def _open(page, title: str, heading: str) -> None:

@@ -182,3 +182,40 @@ def test_the_template_csv_the_console_offers_is_a_valid_events_list():
 
     found = inj.read_events_csv("t.csv", TEMPLATE, load_scenario(SCENARIO).scenario, ["Team 1", "Team 2"])
     assert len(found) == 2 and (ROOT / "lessons" / "polls.yaml").is_file()
+
+
+# ---------------------------------------------------------------------- moving a stuck team on; choosing a team
+
+def test_a_stuck_team_is_moved_on_with_defaults_recorded_as_such(db_url):
+    from sandbox.facilitation import push_on
+
+    store = open_store(db_url)
+    found, (team,) = _teams(store, 1)
+    store.save_decisions(team["attempt_id"], {"problem.success_metric": "f1"}, phase="problem")
+    with pytest.raises(StoreError, match="not behind"):
+        push_on(store, found, team)  # nothing open ahead of it
+    found = store.set_workshop(found["id"], open_phases=["problem", "data", "development"])
+    store.save_decisions(team["attempt_id"], {"data.versioning": True}, phase="problem")  # not yet in data
+    taken = push_on(store, found, team)
+    assert list(taken) == ["data", "development"] and "data.versioning" in taken["data"]
+    attempt = store.attempt(team["attempt_id"])
+    assert attempt["phase"] == "development"
+    assert attempt["plan"]["decisions"]["data.versioning"] is False  # the default, taken
+    assert attempt["plan"]["decisions"]["problem.success_metric"] == "f1"  # what the team decided stays
+    assert store.pushes(team["id"])[0]["defaults"] == taken
+
+
+def test_a_learner_chooses_a_team_with_room_only(db_url):
+    store = open_store(db_url)
+    found = create_workshop(store, SCENARIO, "Choose", PASS, team_size=1)
+    ada, ben = (store.join_workshop(found["code"], n)["learner"] for n in ("Ada", "Ben"))
+    watcher = store.join_workshop(found["code"], "Obi", role="observer")["learner"]
+    team = store.add_team(found["id"])
+    store.choose_team(found["id"], ada["id"], team["id"])
+    assert store.team_of(ada["id"])["id"] == team["id"]
+    with pytest.raises(StoreError, match="is full"):
+        store.choose_team(found["id"], ben["id"], team["id"])
+    with pytest.raises(StoreError, match="only a learner"):
+        store.choose_team(found["id"], watcher["id"], team["id"])
+    with pytest.raises(StoreError, match="in a team already"):
+        store.choose_team(found["id"], ada["id"], team["id"])

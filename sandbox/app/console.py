@@ -1,5 +1,6 @@
-"""The facilitator console's live tabs: the inject console (send now or later, to every team or some, or
-import an events list from CSV; facilitator notes against events) and the polls and quizzes."""
+"""The facilitator console's tabs: people and teams (with the live monitor), pacing, the inject console
+(send now or later, to every team or some, or import an events list from CSV; facilitator notes against
+events), the polls and quizzes, and the exports. Each draws one workshop."""
 
 from __future__ import annotations
 
@@ -8,17 +9,103 @@ from datetime import UTC
 import pandas as pd
 import streamlit as st
 
+from sandbox import facilitation
 from sandbox import injects as inj
 from sandbox.app import live, state, ui
+from sandbox.app.state import PHASE_TITLES
+from sandbox.lessons import PHASES
+from sandbox.loader import LESSONS_DIR
 from sandbox.store.common import StoreError, now
 from sandbox.store.live import in_minutes
+from sandbox.workshop import blocks
 
 LIST_REFRESH_S = 5
+MONITOR_REFRESH_S = 5
 TEMPLATE = ("offset,target teams,channel,message,expected action,simulation effect\n"
             "0,all,email,\"The service desk reports that no claims have been decided since this morning.\","
             "\"Notice the outage, switch to manual processing, tell claimants about delays.\",serving_crash\n"
             "20,Team 1;Team 2,phone,\"A journalist asks whether the model treats older claimants differently.\","
             "\"Check the fairness report before answering; involve communications.\",bias_complaint\n")
+
+
+@st.fragment(run_every=MONITOR_REFRESH_S)
+def _monitor(workshop_id: int) -> None:
+    """Every team's phase and score, redrawn every few seconds without reloading the page."""
+    store = state.store()
+    rows = []
+    for team in store.teams(workshop_id):
+        attempt = store.attempt(team["attempt_id"]) if team["attempt_id"] else None
+        rows.append({"team": team["name"], "members": ", ".join(m["name"] for m in team["members"]),
+                     "phase": PHASE_TITLES.get(attempt["phase"], attempt["phase"]) if attempt else "—",
+                     "score": attempt["score_total"] if attempt else None})
+    waiting = [p for p in store.members(workshop_id) if p["team_id"] is None]
+    st.markdown(f"**Waiting room ({len(waiting)})**: " + (", ".join(f"{p['name']} ({p['role']})" for p in waiting)
+                                                        or "nobody"))
+    if rows:
+        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    else:
+        st.caption("No teams yet.")
+
+
+def people_tab(workshop: dict) -> None:
+    store, workshop_id = state.store(), workshop["id"]
+    _monitor(workshop_id)
+    if st.button(f"Form teams of {workshop['team_size']} from the waiting room", type="primary"):
+        formed = store.form_teams(workshop_id)
+        state.flash(f"{len(formed)} teams now.")
+        st.rerun()
+    members = store.members(workshop_id)
+    teams = store.teams(workshop_id)
+    if members:
+        with st.form("place"):
+            who = st.selectbox("Move someone", members, format_func=lambda p: f"{p['name']} ({p['role']})")
+            options = [None, *[t["id"] for t in teams]]
+            names = {None: "the waiting room", **{t["id"]: t["name"] for t in teams}}
+            where = st.selectbox("to", options, format_func=names.get)
+            if st.form_submit_button("Move"):
+                store.place(workshop_id, who["learner_id"], where)
+                state.flash(f"{who['name']} moved to {names[where]}.")
+                st.rerun()
+    if st.button("Add an empty team"):
+        store.add_team(workshop_id)
+        st.rerun()
+    if teams:
+        with st.form("push"):
+            stuck = st.selectbox("Move a stuck team on", teams, format_func=lambda t: t["name"],
+                                 help="The decisions in the open phases the team has not reached take their "
+                                      "defaults; the team and the debrief see them as defaults taken.")
+            if st.form_submit_button("Move the team on"):
+                try:
+                    taken = facilitation.push_on(store, store.workshop_by_id(workshop_id), stuck)
+                except StoreError as exc:
+                    st.error(f"Not moved: {exc}.")
+                else:
+                    last = PHASE_TITLES[list(taken)[-1]]
+                    state.flash(f"{stuck['name']} moved on to {last}: "
+                                f"{sum(map(len, taken.values()))} decisions took their defaults.")
+                    st.rerun()
+
+
+def pacing_tab(workshop: dict) -> None:
+    plan = pd.DataFrame([{"block": b.name, "starts at minute": b.start_minute, "minutes": b.minutes,
+                          "activity": b.title} for b in blocks(LESSONS_DIR / "facilitator-guide.md")])
+    st.dataframe(plan, hide_index=True, width="stretch")
+    with st.form("pacing"):
+        opened = st.multiselect("Phases open to teams", list(PHASES), default=workshop["open_phases"],
+                                format_func=PHASE_TITLES.get)
+        locked = st.toggle("Lock decisions (teams can look but not save)", value=workshop["locked"])
+        debrief = st.toggle("Open the debrief (teams may look at each other's work)", value=workshop["debrief_open"])
+        if st.form_submit_button("Apply", type="primary"):
+            state.store().set_workshop(workshop["id"], open_phases=opened, locked=locked, debrief_open=debrief)
+            state.flash("Pacing saved: every team sees it on its next action.")
+            st.rerun()
+
+
+def exports_tab(workshop: dict) -> None:
+    st.markdown("Scores for a gradebook (one row per learner) and everything about the workshop.")
+    for fmt, mime in (("csv", "text/csv"), ("json", "application/json")):
+        st.download_button(f"Download {fmt.upper()}", facilitation.export(state.store(), workshop["code"], fmt),
+                           file_name=f"workshop-{workshop['code']}.{fmt}", mime=mime)
 
 
 def inject_tab(workshop: dict) -> None:

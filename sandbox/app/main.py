@@ -20,7 +20,7 @@ PAGES = {
                  st.Page("views/facilitator.py", title="Facilitator console", icon=":material/co_present:")],
 }
 
-page = st.navigation(PAGES)
+page = st.navigation(PAGES, expanded=True)  # every page in view: "Play the year" is the eleventh
 state.keep_address()
 me = state.learner()
 mine = state.store().membership(me["id"]) if me else None

@@ -17,6 +17,7 @@ def phase_page(phase: str) -> None:
     st.title(PHASE_TITLES[phase])
     st.caption(f"{loaded.scenario.title} · {attempt['difficulty']} · seed {attempt['seed']}")
     state.show_flash()
+    _pushed(phase, attempt)
     main, side = st.columns([3, 2], gap="large")
     with side:
         ui.lesson_panel(phase)
@@ -25,6 +26,16 @@ def phase_page(phase: str) -> None:
         _form(phase, attempt, loaded)
         label = "Next: play the year" if phase == "governance" else "Next phase"
         st.page_link(NEXT[phase], label=label, icon=":material/arrow_forward:")
+
+
+def _pushed(phase: str, attempt: dict) -> None:
+    """Say so when the facilitator moved the team on and this phase's decisions took their defaults."""
+    team = state.store().team_of_attempt(attempt["id"])
+    for push in state.store().pushes(team["id"]) if team else []:
+        if phase in push["defaults"]:
+            st.info(f"Your facilitator moved your team on at {push['pushed_at']:%H:%M}: the decisions in this "
+                    "phase took their defaults, and the debrief shows them as defaults taken. You can still "
+                    "change them while the phase is open.", icon=":material/fast_forward:")
 
 
 def _form(phase: str, attempt: dict, loaded) -> None:

@@ -20,6 +20,7 @@ ATTEMPT = "attempt_id"
 FLASH = "flash"  # a message to show once on the next page
 DRAWN_FROM = "drawn_from"  # decision -> the saved value its input was drawn from (see phase._drawn_from)
 FACILITATOR = "facilitator_workshop"  # the workshop whose console this session signed in to (never in the URL)
+CONSOLE_TAB = "console_tab"  # the facilitator console's open tab (kept across reruns)
 
 PHASE_TITLES = {
     "problem": "Problem definition", "data": "Data management", "development": "Model development",

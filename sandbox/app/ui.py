@@ -9,7 +9,7 @@ import streamlit as st
 
 from sandbox.app import state
 from sandbox.app.state import PHASE_TITLES
-from sandbox.decisions import CATALOGUE
+from sandbox.decisions import in_phase
 from sandbox.loader import LESSONS_DIR, LoadedScenario, load_scenario, plan_from_dict
 from sandbox.yamlio import LoadError
 
@@ -54,9 +54,7 @@ def _without_first_heading(body: str) -> str:
 
 def decisions_in(phase: str, loaded: LoadedScenario) -> list[tuple[str, Any]]:
     """(id, decision) for the phase: the catalogue's, then the scenario's own."""
-    core = [(d.id, d) for d in CATALOGUE if d.phase == phase]
-    own = [(k, d) for k, d in loaded.scenario.decisions.items() if d.phase == phase]
-    return core + own
+    return in_phase(phase, loaded.scenario)
 
 
 def decision_widget(key: str, d: Any, value: Any, loaded: LoadedScenario) -> Any:

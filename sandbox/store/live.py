@@ -14,7 +14,17 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine, and_, func, select
 
 from sandbox.store.common import StoreError, now
-from sandbox.store.tables import activities, answers, attempts, deliveries, injects, learners, notes, teams
+from sandbox.store.tables import (
+    activities,
+    answers,
+    attempts,
+    deliveries,
+    injects,
+    learners,
+    notes,
+    pushes,
+    teams,
+)
 
 ACTIVITY_KINDS = ("poll", "quiz")
 MAX_ANSWER = 1000
@@ -119,6 +129,20 @@ class LiveRecords:
             rows = conn.execute(select(notes).where(notes.c.workshop_id == int(workshop_id))
                                 .order_by(notes.c.created_at, notes.c.id)).mappings().all()
         return [dict(r) for r in rows]
+
+    # ------------------------------------------------------------------ teams moved on
+
+    def record_push(self, team_id: int, defaults: dict[str, list[str]]) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(pushes.insert().values(team_id=int(team_id), defaults_json=json.dumps(defaults),
+                                                pushed_at=now()))
+
+    def pushes(self, team_id: int) -> list[dict]:
+        """When the facilitator moved the team on, and which decisions took their defaults, by phase."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(pushes).where(pushes.c.team_id == int(team_id))
+                                .order_by(pushes.c.id)).mappings().all()
+        return [{"pushed_at": r["pushed_at"], "defaults": json.loads(r["defaults_json"])} for r in rows]
 
     # ------------------------------------------------------------------ polls and quizzes
 

@@ -30,8 +30,10 @@ def _v2(conn: Connection) -> None:
 
 
 def _v3(conn: Connection) -> None:
-    """Live workshop activity: injects and their deliveries, facilitator notes, polls and quizzes."""
-    for table in (tables.injects, tables.deliveries, tables.notes, tables.activities, tables.answers):
+    """Live workshop activity: injects and their deliveries, facilitator notes, polls and quizzes, teams
+    moved on by the facilitator."""
+    for table in (tables.injects, tables.deliveries, tables.notes, tables.activities, tables.answers,
+                  tables.pushes):
         table.create(conn)
 
 

@@ -151,3 +151,11 @@ answers = Table(
     Column("value", Text, nullable=False),
     Column("answered_at", DateTime(timezone=True), nullable=False),
 )
+
+pushes = Table(  # the facilitator moved a stuck team on: the decisions it had not made took their defaults
+    "pushes", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("team_id", Integer, ForeignKey("teams.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("defaults_json", Text, nullable=False),  # phase -> the decision ids that took their defaults
+    Column("pushed_at", DateTime(timezone=True), nullable=False),
+)

@@ -207,6 +207,21 @@ class WorkshopRecords:
                 if claimed.rowcount == 0:  # another member's arrival made the team's attempt first
                     conn.execute(attempts.delete().where(attempts.c.id == attempt_id))
 
+    def choose_team(self, workshop_id: int, learner_id: int, team_id: int) -> None:
+        """A learner in the waiting room picks a team that has room (the facilitator may overfill by hand)."""
+        found = self.workshop_by_id(workshop_id)
+        team = next((t for t in self.teams(workshop_id) if t["id"] == int(team_id)), None)
+        if team is None:
+            raise StoreError(f"the workshop has no team {team_id}")
+        mine = self.membership(learner_id)
+        if mine is None or mine["workshop_id"] != found["id"] or mine["role"] != "learner":
+            raise StoreError("only a learner of this workshop can choose a team")
+        if mine["team_id"] is not None:
+            raise StoreError("you are in a team already; your facilitator can move you")
+        if len(team["members"]) >= found["team_size"]:
+            raise StoreError(f"{team['name']} is full; choose another team")
+        self.place(workshop_id, learner_id, team_id)
+
     def team_of(self, learner_id: int) -> dict | None:
         mine = self.membership(learner_id)
         if mine is None or mine["team_id"] is None:

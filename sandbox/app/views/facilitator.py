@@ -2,22 +2,47 @@
 (the 5E blocks, phases opened, decisions locked, debrief), the injects and notes, the polls and quizzes,
 and the exports."""
 
-import pandas as pd
 import streamlit as st
 
 from sandbox import facilitation
-from sandbox.app import console, state
-from sandbox.app.state import PHASE_TITLES
-from sandbox.lessons import PHASES
-from sandbox.loader import LESSONS_DIR
+from sandbox.app import console, state, ui
+from sandbox.loader import SCENARIOS_DIR
 from sandbox.store.common import StoreError
-from sandbox.workshop import blocks, show_code
+from sandbox.workshop import PASSPHRASE_MIN, TEAM_SIZE_MAX, show_code
 
-MONITOR_REFRESH_S = 5
+DIFFICULTIES = ["introductory", "standard", "advanced"]
 
 st.title("Facilitator console")
 state.show_flash()
 workshop_id = st.session_state.get(state.FACILITATOR)
+
+
+def create_form() -> None:
+    """A new workshop on a bundled scenario (the command line can do the same: ``sandbox workshop create``)."""
+    ids = sorted(p.parent.name for p in SCENARIOS_DIR.glob("*/scenario.yaml"))
+    with st.form("create-workshop"):
+        name = st.text_input("Workshop name", placeholder="e.g. Benefits directorate, 12 March")
+        sid = st.selectbox("Scenario", ids, format_func=lambda i: ui.scenario(i).scenario.title)
+        left, right = st.columns(2)
+        difficulty = left.selectbox("Difficulty", DIFFICULTIES, index=1)
+        size = right.number_input("Team size", 1, TEAM_SIZE_MAX, facilitation.DEFAULT_TEAM_SIZE)
+        new_pass = st.text_input(f"Facilitator passphrase (at least {PASSPHRASE_MIN} characters)", type="password")
+        again = st.text_input("The passphrase again", type="password")
+        made = st.form_submit_button("Create the workshop")
+    if not made:
+        return
+    if new_pass != again:
+        st.error("The two passphrases differ; nothing was created.")
+        return
+    try:
+        found = facilitation.create_workshop(state.store(), sid, name, new_pass, difficulty, int(size))
+    except StoreError as exc:
+        st.error(f"Not created: {exc}")
+        return
+    st.session_state[state.FACILITATOR] = found["id"]
+    state.flash(f"Workshop created. Learners join with the code {show_code(found['code'])}.")
+    st.rerun()
+
 
 if workshop_id is None:
     with st.form("facilitator-sign-in"):
@@ -32,83 +57,22 @@ if workshop_id is None:
             st.stop()
         st.session_state[state.FACILITATOR] = found["id"]
         st.rerun()
-    st.caption("No workshop yet? Create one with `sandbox workshop create --scenario ID --name NAME`.")
+    with st.expander("No workshop yet? Create one"):
+        create_form()
     st.stop()
 
 store = state.store()
 workshop = store.workshop_by_id(workshop_id)
 st.markdown(f"## {workshop['name']} · join code **{show_code(workshop['code'])}**")
-st.caption(f"Scenario {workshop['scenario_id']} · {workshop['difficulty']} · seed {workshop['seed']} · teams of "
+st.caption(f"{ui.scenario(workshop['scenario_id']).scenario.title} · {workshop['difficulty']} · seed {workshop['seed']} · teams of "
            f"{workshop['team_size']} · learners join at the app's address with `?join={workshop['code']}`")
-people, pacing, injects, polls, exports = st.tabs(["People and teams", "Pacing", "Injects and notes",
-                                                   "Polls and quizzes", "Exports"])
-
-
-@st.fragment(run_every=MONITOR_REFRESH_S)
-def monitor() -> None:
-    """Every team's phase and score, redrawn every few seconds without reloading the page."""
-    rows = []
-    for team in store.teams(workshop_id):
-        attempt = store.attempt(team["attempt_id"]) if team["attempt_id"] else None
-        rows.append({"team": team["name"], "members": ", ".join(m["name"] for m in team["members"]),
-                     "phase": PHASE_TITLES.get(attempt["phase"], attempt["phase"]) if attempt else "—",
-                     "score": attempt["score_total"] if attempt else None})
-    waiting = [p for p in store.members(workshop_id) if p["team_id"] is None]
-    st.markdown(f"**Waiting room ({len(waiting)})**: " + (", ".join(f"{p['name']} ({p['role']})" for p in waiting)
-                                                        or "nobody"))
-    if rows:
-        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
-    else:
-        st.caption("No teams yet.")
-
-
-with people:
-    monitor()
-    if st.button(f"Form teams of {workshop['team_size']} from the waiting room", type="primary"):
-        formed = store.form_teams(workshop_id)
-        state.flash(f"{len(formed)} teams now.")
-        st.rerun()
-    members = store.members(workshop_id)
-    teams = store.teams(workshop_id)
-    if members:
-        with st.form("place"):
-            who = st.selectbox("Move someone", members, format_func=lambda p: f"{p['name']} ({p['role']})")
-            options = [None, *[t["id"] for t in teams]]
-            names = {None: "the waiting room", **{t["id"]: t["name"] for t in teams}}
-            where = st.selectbox("to", options, format_func=names.get)
-            if st.form_submit_button("Move"):
-                store.place(workshop_id, who["learner_id"], where)
-                state.flash(f"{who['name']} moved to {names[where]}.")
-                st.rerun()
-    if st.button("Add an empty team"):
-        store.add_team(workshop_id)
-        st.rerun()
-
-with pacing:
-    plan = pd.DataFrame([{"block": b.name, "starts at minute": b.start_minute, "minutes": b.minutes,
-                          "activity": b.title} for b in blocks(LESSONS_DIR / "facilitator-guide.md")])
-    st.dataframe(plan, hide_index=True, width="stretch")
-    with st.form("pacing"):
-        opened = st.multiselect("Phases open to teams", list(PHASES), default=workshop["open_phases"],
-                                format_func=PHASE_TITLES.get)
-        locked = st.toggle("Lock decisions (teams can look but not save)", value=workshop["locked"])
-        debrief = st.toggle("Open the debrief (teams may look at each other's work)", value=workshop["debrief_open"])
-        if st.form_submit_button("Apply", type="primary"):
-            store.set_workshop(workshop_id, open_phases=opened, locked=locked, debrief_open=debrief)
-            state.flash("Pacing saved: every team sees it on its next action.")
-            st.rerun()
-
-with injects:
-    console.inject_tab(workshop)
-
-with polls:
-    console.polls_tab(workshop)
-
-with exports:
-    st.markdown("Scores for a gradebook (one row per learner) and everything about the workshop.")
-    for fmt, mime in (("csv", "text/csv"), ("json", "application/json")):
-        st.download_button(f"Download {fmt.upper()}", facilitation.export(store, workshop["code"], fmt),
-                           file_name=f"workshop-{workshop['code']}.{fmt}", mime=mime)
+TABS = {"People and teams": console.people_tab, "Pacing": console.pacing_tab,
+        "Injects and notes": console.inject_tab, "Polls and quizzes": console.polls_tab,
+        "Exports": console.exports_tab}
+for tab, draw in zip(st.tabs(list(TABS), key=state.CONSOLE_TAB, on_change="rerun"), TABS.values(), strict=True):
+    if tab.open:  # only the open tab is drawn; it stays open across reruns
+        with tab:
+            draw(workshop)
 
 if st.button("Sign out of the console"):
     del st.session_state[state.FACILITATOR]

@@ -36,6 +36,23 @@ if mine is None:
     st.stop()
 
 
+def _choose_team(store, workshop: dict) -> None:
+    """Teams with room, for a learner who would rather choose than wait."""
+    open_teams = [t for t in store.teams(workshop["id"]) if len(t["members"]) < workshop["team_size"]]
+    if not open_teams:
+        return
+    st.markdown("Or choose a team that has room:")
+    for team in open_teams:
+        who = ", ".join(m["name"] for m in team["members"]) or "nobody yet"
+        if st.button(f"Join {team['name']} ({who})", key=f"choose-{team['id']}"):
+            try:
+                store.choose_team(workshop["id"], me["id"], team["id"])
+            except StoreError as exc:
+                st.error(str(exc))
+                return
+            st.rerun()
+
+
 @st.fragment(run_every=ROOM_REFRESH_S)
 def room() -> None:
     """Redrawn every few seconds, so learners see their team as soon as the facilitator forms it."""
@@ -49,6 +66,8 @@ def room() -> None:
         st.info("You are in the waiting room. Your facilitator will put you in a team; this page updates by "
                 "itself.")
         st.caption(f"Waiting now ({len(waiting)}): {', '.join(waiting)}")
+        if mine["role"] == "learner":
+            _choose_team(store, workshop)
         return
     names = [p["name"] for p in store.members(workshop["id"]) if p["team_id"] == team["id"]]
     st.success(f"You are in **{team['name']}** with {', '.join(n for n in names if n != me['name']) or 'nobody yet'}."
