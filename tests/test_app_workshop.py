@@ -191,3 +191,34 @@ def test_a_learner_chooses_a_team_and_sees_when_the_facilitator_moved_it_on(db, 
     _ok(_button(ada, "Open your team's plan").click().run())
     _ok(ada.switch_page("views/phase_data.py").run())
     assert any("moved your team on" in i.value for i in ada.info)
+
+
+def test_the_debrief_overlays_the_teams_replays_a_counterfactual_and_collects_reflections(db, workshop):
+    from sandbox.service import Runner
+
+    ada, _ben = _join(workshop["code"], "Ada"), _join(workshop["code"], "Ben")
+    _join(workshop["code"], "Cy")
+    db.form_teams(workshop["id"])  # teams of 2: Ada and Cy, then Ben
+    runner = Runner(db, workers=0)
+    for team, validation in zip(db.teams(workshop["id"]), ("schema_and_ranges", "none"), strict=True):
+        plan = db.save_decisions(team["attempt_id"], {"data.validation_gate": validation})
+        key, result = runner.run(workshop["scenario_id"], plan, workshop["seed"], workshop["difficulty"])
+        db.update_attempt(team["attempt_id"], run_key=key, score_total=result["score"]["total"], phase="results")
+    _ok(ada.switch_page("views/debrief.py").run())
+    assert "not opened the debrief" in ada.info[0].value and not ada.dataframe  # nothing before it opens
+    ada.text_area[0].input("The validation gate, because the portal change was held back.")
+    _ok(_button(ada, "Save my reflection").click().run())
+    db.set_workshop(workshop["id"], debrief_open=True)
+    _ok(ada.run())
+    words = next(c.value for c in ada.caption if c.value.startswith("In words"))
+    assert "Team 1" in words and "Team 2" in words
+    differ = ada.dataframe[1].value
+    assert list(differ["decision"]) == ["data.validation_gate"]
+    console = _tab(_console(workshop["code"]), "Debrief")
+    assert any("1 reflection so far" in c.value for c in console.caption)
+    _ok(_button(console, "Replay both").click().run())
+    assert len(console.dataframe[-1].value) == 2  # the team's plan and the expert plan, on the same events
+    assert any("the facilitator's injects are left out" in c.value for c in console.caption)
+    _ok(_button(console, "Replay the failed project").click().run())
+    assert any(m.value.startswith("Score **") and "harmful decisions" in m.value for m in console.markdown)
+    assert any(m.value.startswith("Where it failed most") for m in console.markdown)

@@ -219,3 +219,41 @@ def test_a_learner_chooses_a_team_with_room_only(db_url):
         store.choose_team(found["id"], watcher["id"], team["id"])
     with pytest.raises(StoreError, match="in a team already"):
         store.choose_team(found["id"], ada["id"], team["id"])
+
+
+# ---------------------------------------------------------------------- the debrief
+
+def test_the_debrief_puts_teams_side_by_side():
+    from sandbox import debrief as db
+
+    a = {"timeline": [{"day": 0, "harms": 2, "accuracy": 0.9}, {"day": 1, "harms": 3, "accuracy": None}],
+         "kpis": {"harms": 5}, "score": {"total": 80.0}}
+    b = {"timeline": [{"day": 0, "harms": 1, "accuracy": 0.8}, {"day": 1, "harms": 0, "accuracy": 0.7}],
+         "kpis": {"harms": 1}, "score": {"total": 90.0}}
+    rows = db.trajectories({"Team 1": a, "Team 2": b}, "harms")
+    assert [r["value"] for r in rows if r["who"] == "Team 1"] == [2, 5]  # harms add up over the year
+    assert [r["value"] for r in db.trajectories({"Team 1": a}, "accuracy")] == [0.9]  # unknown days left out
+    assert "Team 1 5 on day 1; Team 2 1 on day 1" in db.describe(rows, "harms")
+    assert [r["score"] for r in db.outcome_rows({"Team 1": a, "Team 2": b})] == [80.0, 90.0]
+    differ = db.decision_differences({"Team 1": {"decisions": {"x": True, "y": "a", "z": [1]}},
+                                      "Team 2": {"decisions": {"x": True, "y": "b", "z": []}}})
+    assert differ == [{"decision": "y", "Team 1": "a", "Team 2": "b"},
+                      {"decision": "z", "Team 1": "1", "Team 2": "none"}]
+    questions = db.reflection_questions(ROOT / "lessons" / "reflection.md")
+    assert len(questions) >= 5 and all(q.endswith("?") for q in questions)
+
+
+def test_reflections_are_kept_per_learner_apart_from_polls(db_url):
+    store = open_store(db_url)
+    found, _ = _teams(store, 2)
+    ada, ben = (p["learner_id"] for p in store.members(found["id"]))
+    store.launch(found["id"], "poll", "trust-phase")
+    store.save_reflection(found["id"], ada, {"Q1?": "  Monitoring first.  ", "Q2?": ""})
+    store.save_reflection(found["id"], ada, {"Q1?": "Monitoring, then lineage."})  # saved again: replaced
+    store.close_activity(found["id"])  # closing the poll leaves reflections open
+    store.save_reflection(found["id"], ben, {"Q2?": "Data silos"})
+    assert store.reflection_of(found["id"], ada) == {"Q1?": "Monitoring, then lineage."}
+    assert sorted(r["name"] for r in store.reflections(found["id"])) == ["Learner 1", "Learner 2"]
+    assert [a["kind"] for a in store.activities(found["id"])] == ["poll"]
+    with pytest.raises(StoreError, match="write something"):
+        store.save_reflection(found["id"], ben, {"Q1?": " "})

@@ -250,3 +250,23 @@ def _live_results(workshop_id: int) -> None:
         st.caption("Nothing is open. Launch a poll or quiz; learners see it beside whatever page they are on.")
         return
     live.results(current)
+
+
+def debrief_tab(workshop: dict) -> None:
+    from sandbox.app import debrief
+
+    if not workshop["debrief_open"]:
+        st.caption("Learners see the debrief once you open it under Pacing; you can prepare it here first.")
+    results, plans = debrief.team_runs(workshop)
+    st.markdown("#### The teams' years")
+    if results:
+        debrief.overlay(results, "teams")
+        debrief.tables(results, plans)
+    else:
+        st.caption("No team has finished its year yet.")
+    st.markdown("#### Counterfactual replay")
+    debrief.counterfactual(workshop, plans)
+    with st.expander("Engage: the failed project (the naive plan's year)"):
+        debrief.failed_project(workshop)
+    st.markdown("#### Reflections")
+    debrief.reflections(workshop["id"])

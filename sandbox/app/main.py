@@ -17,6 +17,7 @@ PAGES = {
                        st.Page("views/results.py", title="Results and feedback", icon=":material/insights:"),
                        st.Page("views/compare.py", title="Compare attempts", icon=":material/compare:")],
     "Workshop": [st.Page("views/join.py", title="Join a workshop", icon=":material/groups:"),
+                 st.Page("views/debrief.py", title="Workshop debrief", icon=":material/forum:"),
                  st.Page("views/facilitator.py", title="Facilitator console", icon=":material/co_present:")],
 }
 

@@ -27,7 +27,9 @@ from sandbox.store.tables import (
 )
 
 ACTIVITY_KINDS = ("poll", "quiz")
-MAX_ANSWER = 1000
+REFLECTION = "reflection"  # one per workshop, always open: each learner's individual reflection
+MAX_ANSWER = 8000
+MAX_REFLECTION = 1000  # characters an answer to one reflection question holds
 MAX_NOTE = 4000
 
 
@@ -152,6 +154,7 @@ class LiveRecords:
             raise StoreError(f"an activity is a {' or a '.join(ACTIVITY_KINDS)}")
         with self.engine.begin() as conn:
             conn.execute(activities.update().where(activities.c.workshop_id == int(workshop_id),
+                                                   activities.c.kind.in_(ACTIVITY_KINDS),
                                                    activities.c.closed_at.is_(None)).values(closed_at=now()))
             return conn.execute(activities.insert().values(workshop_id=int(workshop_id), kind=kind, ref=ref,
                                                            opened_at=now())).inserted_primary_key[0]
@@ -159,6 +162,7 @@ class LiveRecords:
     def close_activity(self, workshop_id: int) -> None:
         with self.engine.begin() as conn:
             conn.execute(activities.update().where(activities.c.workshop_id == int(workshop_id),
+                                                   activities.c.kind.in_(ACTIVITY_KINDS),
                                                    activities.c.closed_at.is_(None)).values(closed_at=now()))
 
     def activities(self, workshop_id: int) -> list[dict]:
@@ -168,7 +172,8 @@ class LiveRecords:
         with self.engine.connect() as conn:
             rows = conn.execute(select(activities, func.coalesce(counted.c.answered, 0).label("answered"))
                                 .outerjoin(counted, counted.c.activity_id == activities.c.id)
-                                .where(activities.c.workshop_id == int(workshop_id))
+                                .where(activities.c.workshop_id == int(workshop_id),
+                                       activities.c.kind.in_(ACTIVITY_KINDS))
                                 .order_by(activities.c.id.desc())).mappings().all()
         return [dict(r) for r in rows]
 
@@ -205,6 +210,34 @@ class LiveRecords:
             row = conn.execute(select(answers.c.value).where(answers.c.activity_id == int(activity_id),
                                                              answers.c.learner_id == int(learner_id))).first()
         return row[0] if row else None
+
+
+    # ------------------------------------------------------------------ reflections
+
+    def _reflection_activity(self, workshop_id: int) -> int:
+        with self.engine.begin() as conn:
+            row = conn.execute(select(activities.c.id).where(activities.c.workshop_id == int(workshop_id),
+                                                             activities.c.kind == REFLECTION)).first()
+            if row:
+                return row[0]
+            return conn.execute(activities.insert().values(workshop_id=int(workshop_id), kind=REFLECTION,
+                                                           ref=REFLECTION, opened_at=now())).inserted_primary_key[0]
+
+    def save_reflection(self, workshop_id: int, learner_id: int, written: dict[str, str]) -> None:
+        """A learner's individual reflection: question -> what they wrote (saving again replaces it)."""
+        kept = {q: a.strip()[:MAX_REFLECTION] for q, a in written.items() if a and a.strip()}
+        if not kept:
+            raise StoreError("write something first")
+        self.answer(self._reflection_activity(workshop_id), learner_id, json.dumps(kept, sort_keys=True, ensure_ascii=False))
+
+    def reflection_of(self, workshop_id: int, learner_id: int) -> dict[str, str]:
+        found = self.my_answer(self._reflection_activity(workshop_id), learner_id)
+        return json.loads(found) if found else {}
+
+    def reflections(self, workshop_id: int) -> list[dict]:
+        """Every learner's reflection: name and question -> answer."""
+        return [{"name": a["name"], "answers": json.loads(a["value"])}
+                for a in self.answers(self._reflection_activity(workshop_id))]
 
 
 def _inject(row) -> dict:

@@ -68,7 +68,7 @@ st.caption(f"{ui.scenario(workshop['scenario_id']).scenario.title} · {workshop[
            f"{workshop['team_size']} · learners join at the app's address with `?join={workshop['code']}`")
 TABS = {"People and teams": console.people_tab, "Pacing": console.pacing_tab,
         "Injects and notes": console.inject_tab, "Polls and quizzes": console.polls_tab,
-        "Exports": console.exports_tab}
+        "Debrief": console.debrief_tab, "Exports": console.exports_tab}
 for tab, draw in zip(st.tabs(list(TABS), key=state.CONSOLE_TAB, on_change="rerun"), TABS.values(), strict=True):
     if tab.open:  # only the open tab is drawn; it stays open across reruns
         with tab:
