@@ -27,9 +27,23 @@ def no_exception(page) -> None:
         "[data-testid='stException']").first.inner_text()
 
 
+SETTLED = ("() => document.querySelector('[data-testid=stApp]')?.getAttribute('data-test-script-state')"
+           " === 'notRunning'")
+CHOOSE_TRIES = 4
+
+
 def choose(page, label: str, option: str) -> None:
-    """Pick a select box's option: type to narrow the list, then take the option named exactly."""
-    box = page.get_by_role("combobox", name=label)
-    box.click()
-    box.fill(option)
-    page.get_by_role("option", name=option, exact=True).click()
+    """Pick a select box's option: type to narrow the list, then take the option named exactly. A rerun that
+    draws the box again while its list is open closes the list, so the pick is tried again on the new box."""
+    for _ in range(CHOOSE_TRIES):
+        page.wait_for_function(SETTLED)
+        box = page.get_by_role("combobox", name=label)
+        box.click()
+        box.fill(option)
+        try:
+            page.get_by_role("option", name=option, exact=True).click(timeout=15_000)
+            return
+        except sync_api.TimeoutError:
+            offered = page.get_by_role("option").all_inner_texts()
+            page.keyboard.press("Escape")
+    raise AssertionError(f"the select box '{label}' never offered '{option}' (it offered {offered})")
