@@ -1,4 +1,5 @@
-"""``sandbox workshop create | export``: set up a workshop before the day, export it after.
+"""``sandbox workshop create | export``: set up a workshop before the day, export it after (scores CSV, full
+JSON, or the offline HTML debrief report).
 
 The facilitator passphrase comes from ``SANDBOX_FACILITATOR_PASSPHRASE`` when it is set (configuration),
 else it is asked for at the terminal, else (no terminal: a script) one is made up and shown once.
@@ -29,9 +30,13 @@ def add_commands(sub) -> None:
                    "else http://localhost:8501)")
     c.add_argument("--db", help="database URL (default: DATABASE_URL, else a SQLite file in ./sandbox-data)")
     c.set_defaults(func=cmd_create)
-    e = cmds.add_parser("export", help="export a workshop's scores (CSV) or everything (JSON)")
+    e = cmds.add_parser("export", help="export a workshop's scores (CSV), everything (JSON) or the debrief "
+                        "report (HTML that works offline)")
     e.add_argument("code", help="the workshop's join code")
-    e.add_argument("--format", choices=("csv", "json"), default="csv")
+    e.add_argument("--format", choices=("csv", "json", "html"), default="csv")
+    e.add_argument("--for", dest="audience", choices=("facilitator", "learners"), default="facilitator",
+                   help="HTML only: the facilitator's report (with notes, expected actions and reflections) or "
+                        "the learners' (without them)")
     e.add_argument("--out", type=Path, required=True, help="file to write")
     e.add_argument("--db", help="database URL (default: DATABASE_URL, else a SQLite file in ./sandbox-data)")
     e.set_defaults(func=cmd_export)
@@ -81,7 +86,7 @@ def cmd_export(args) -> int:
     from sandbox.store.common import StoreError
 
     try:
-        text = export(_store(args.db), args.code, args.format)
+        text = export(_store(args.db), args.code, args.format, args.audience)
     except StoreError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -63,6 +63,16 @@ def decision_differences(plans: dict[str, dict]) -> list[dict]:
     return rows
 
 
+def strategy(plan: dict, scenario) -> list[dict]:
+    """A team's plan as its strategy reads: phase by phase, each decision's question and the choice made."""
+    from sandbox.decisions import in_phase
+    from sandbox.lessons import PHASE_TITLES
+
+    chosen = plan.get("decisions", {})
+    return [{"phase": title, "decision": d.question, "choice": _shown(chosen[key])}
+            for phase, title in PHASE_TITLES.items() for key, d in in_phase(phase, scenario) if key in chosen]
+
+
 def describe(rows: list[dict], metric: str) -> str:
     """A text alternative for the trajectories chart: where each line ends."""
     label, _ = METRICS[metric]

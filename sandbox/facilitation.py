@@ -1,5 +1,6 @@
 """What the facilitator's console and the CLI ask of workshops, away from any user interface: create one
-on a bundled scenario, and export it (scores CSV for a gradebook, the full JSON)."""
+on a bundled scenario, watch its teams, move a stuck team on, and export it (scores CSV for a gradebook,
+the full JSON, an offline HTML debrief report)."""
 
 from __future__ import annotations
 
@@ -37,20 +38,114 @@ def results_of(store: Store, record: dict) -> dict[str, dict]:
     return {k: r for k in keys if (r := store.get_run(k)) is not None}
 
 
-def export(store: Store, code: str, fmt: str) -> str:
+FORMATS = ("csv", "json", "html")
+
+
+def export(store: Store, code: str, fmt: str, audience: str = "facilitator") -> str:
+    """The workshop as a scores CSV (one row per learner, for a gradebook), the full JSON, or the offline HTML
+    debrief report (``audience``: the facilitator's, with notes and reflections, or the learners')."""
     record = store.workshop_record(store.workshop(code)["id"])
     results = results_of(store, record)
     if fmt == "json":
-        return json.dumps(ws.export_json(record, results), indent=1, sort_keys=True, default=str)
+        out = ws.export_json(record, results)
+        out["peer_reviews"] = store.peer_reviews(record["workshop"]["id"])
+        return json.dumps(out, indent=1, sort_keys=True, default=str)
     if fmt == "csv":
-        rows = ws.score_rows(record, results)
+        rows = ws.score_rows(record, results, peer_totals(store, record))
         out = io.StringIO()
         fields = list(rows[0]) if rows else ["workshop", "code", "learner", "team", "phase", "total"]
         writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
         return out.getvalue()
-    raise StoreError(f"unknown export format '{fmt}' (csv or json)")
+    if fmt == "html":
+        from sandbox.workshop_report import render
+
+        return render(report_data(store, record, results), audience)
+    raise StoreError(f"unknown export format '{fmt}' ({', '.join(FORMATS)})")
+
+
+def peer_totals(store: Store, record: dict) -> dict[str, float | None]:
+    """Each team's peer-review total (the sum of its criteria's average points), by team name."""
+    from sandbox import peer
+    from sandbox.loader import load_scenario
+    from sandbox.scoring import rubric_for
+
+    section = rubric_for(load_scenario(record["workshop"]["scenario_id"])).peer
+    names = {t["id"]: t["name"] for t in record["teams"]}
+    rows = peer.summary(section, store.peer_reviews(record["workshop"]["id"]), names)
+    return {r["team"]: r["total"] for r in rows}
+
+
+def report_data(store: Store, record: dict, results: dict[str, dict]) -> dict:
+    """Everything the HTML debrief report shows, gathered from the store and the lessons."""
+    from sandbox.injects import describe_effect
+    from sandbox.lessons import load_course
+    from sandbox.loader import LESSONS_DIR, load_scenario
+    from sandbox.scoring import rubric_for
+    from sandbox.store.common import now
+
+    wid = record["workshop"]["id"]
+    loaded = load_scenario(record["workshop"]["scenario_id"])
+    course = load_course(LESSONS_DIR)
+    by_key = {t["attempt"]["run_key"]: t["name"] for t in record["teams"] if t["attempt"] and t["attempt"]["run_key"]}
+    activities = []
+    for a in reversed(store.activities(wid)):
+        q = ws.question(course, a["kind"], a["ref"])
+        if q is not None:
+            activities.append({"kind": a["kind"], "answers": [x["value"] for x in store.answers(a["id"])],
+                               "question": {"kind": q.kind, "text": q.text, "options": q.options, "low": q.low_label,
+                                            "high": q.high_label, "correct": q.correct}})
+    return {"record": record, "scenario_title": loaded.scenario.title, "made_at": now(),
+            "results": {by_key[k]: r for k, r in results.items() if k in by_key},
+            "plans": {t["name"]: t["attempt"]["plan"] for t in record["teams"] if t["attempt"]},
+            "team_names": {t["id"]: t["name"] for t in record["teams"]},
+            "peer_section": rubric_for(loaded).peer, "peer_reviews": store.peer_reviews(wid),
+            "activities": activities,
+            "injects": [{**i, "effect_text": describe_effect(i["effect"])} for i in store.injects(wid)],
+            "notes": store.notes(wid), "reflections": store.reflections(wid)}
+
+
+def monitor(store: Store, workshop: dict, defaults: dict | None = None) -> list[dict]:
+    """One row per team for the live monitor: members, phase, how many decisions it has made and how many of
+    them differ from the defaults, its simulated day and key figures so far (step mode keeps them with its
+    actions; a finished run has them in its result), and its score. Nothing the facilitator alone may see."""
+    from sandbox.decisions import in_phase
+    from sandbox.lessons import PHASE_TITLES, PHASES
+    from sandbox.loader import load_plan, load_scenario
+
+    loaded = load_scenario(workshop["scenario_id"])
+    defaults = defaults if defaults is not None else load_plan(loaded, None).decisions
+    per_phase = {p: [k for k, _ in in_phase(p, loaded.scenario)] for p in PHASES}
+    rows = []
+    for team in store.teams(workshop["id"]):
+        row = {"team": team["name"], "members": ", ".join(m["name"] for m in team["members"]) or "—",
+               "phase": "—", "decided": "—", "own choices": None, "day": None, "harms": None, "incidents": None,
+               "fairness gap": None, "availability": None, "score": None}
+        attempt = store.attempt(team["attempt_id"]) if team["attempt_id"] else None
+        if attempt is not None:
+            phase = attempt["phase"]
+            done = PHASES[:PHASES.index(phase)] if phase in PHASES else PHASES
+            keys = [k for p in done for k in per_phase[p]]
+            chosen = attempt["plan"].get("decisions", {})
+            row |= {"phase": PHASE_TITLES.get(phase, {"play": "playing the year", "results": "finished"}.get(
+                        phase, phase)),
+                    "decided": f"{len(keys)} of {len(defaults)}",
+                    "own choices": sum(1 for k in keys if k in chosen and chosen[k] != defaults.get(k)),
+                    "score": attempt["score_total"]}
+            row |= _figures(store, attempt)
+        rows.append(row)
+    return rows
+
+
+def _figures(store: Store, attempt: dict) -> dict:
+    run = store.get_run(attempt["run_key"]) if attempt["run_key"] else None
+    figures = run["kpis"] if run is not None else (attempt["snapshot"] or {}).get("status")
+    if not figures:
+        return {}
+    return {"day": figures.get("days", figures.get("day")), "harms": figures.get("harms"),
+            "incidents": figures.get("incidents"), "fairness gap": figures.get("fairness_gap"),
+            "availability": figures.get("availability")}
 
 
 def push_on(store: Store, workshop: dict, team: dict) -> dict[str, list[str]]:

@@ -22,6 +22,11 @@ from sandbox.yamlio import LoadError, Problem, YamlDoc, parse_model, parse_yaml_
 
 PHASES = ("problem", "data", "development", "evaluation", "deployment", "monitoring", "retraining", "feedback",
           "governance")
+PHASE_TITLES = {
+    "problem": "Problem definition", "data": "Data management", "development": "Model development",
+    "evaluation": "Evaluation", "deployment": "Deployment", "monitoring": "Monitoring",
+    "retraining": "Retraining", "feedback": "Feedback loop", "governance": "Governance",
+}
 BLOCKS = ("engage", "explore", "explain", "elaborate", "evaluate")
 HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 

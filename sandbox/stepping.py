@@ -19,6 +19,16 @@ def actions_of(attempt: dict) -> list:
     return (attempt["snapshot"] or {}).get("actions", [])
 
 
+STATUS_KPIS = ("harms", "incidents", "incidents_open", "fairness_gap", "availability", "backlog_end")
+
+
+def status(state: dict) -> dict:
+    """Where a step-mode run stands, kept with its actions so the facilitator's monitor can show it without
+    replaying the run: the simulated day, incidents waiting for an answer, and the key figures so far."""
+    return {"day": state["day"], "finished": state["finished"], "pending": len(state["pending"]),
+            **{k: state["kpis"].get(k) for k in STATUS_KPIS}}
+
+
 def _inject_op(inject: dict) -> dict | None:
     effect = inject["effect"]
     return None if effect is None else {"op": "inject", "kind": effect["kind"], "params": effect["params"]}
@@ -45,7 +55,8 @@ def move(store, runner, attempt_id: int, action: dict) -> dict:
             took = next(applied) if inject["effect"] is not None else {"day": day}
             delivered.append({"inject_id": inject["id"], "day": took["day"], "event_id": took.get("event_id")})
         phase = None if action["op"] == "state" else "play"
-        if store.swap_snapshot(attempt_id, attempt["revision"], {"actions": out["actions"]}, phase=phase,
+        snapshot = {"actions": out["actions"], "status": status(out["state"])}
+        if store.swap_snapshot(attempt_id, attempt["revision"], snapshot, phase=phase,
                                team_id=team["id"] if team else None, delivered=delivered):
             return {**out, "delivered": delivered}
     raise StoreError("the run is moving too fast to save; try again")

@@ -144,9 +144,10 @@ def blocks(guide: Path) -> list[Block]:
 
 # ---------------------------------------------------------------------- exports
 
-def score_rows(record: dict, results: dict[str, dict]) -> list[dict]:
-    """One row per learner (observers have no score): team, the team's phase, the score's total and every
-    criterion's points, ready for a gradebook. ``results`` maps run keys to scored run results."""
+def score_rows(record: dict, results: dict[str, dict], peer: dict[str, float | None] | None = None) -> list[dict]:
+    """One row per learner (observers have no score): team, the team's phase, the score's total, the team's
+    peer-review total when given (by team name) and every criterion's points, ready for a gradebook.
+    ``results`` maps run keys to scored run results."""
     teams = {t["id"]: t for t in record["teams"]}
     criteria: list[str] = []
     for result in results.values():
@@ -163,6 +164,7 @@ def score_rows(record: dict, results: dict[str, dict]) -> list[dict]:
                      "learner": person["name"], "team": team["name"] if team else "",
                      "phase": attempt["phase"] if attempt else "waiting",
                      "total": result["score"]["total"] if result else None,
+                     **({"peer review": peer.get(team["name"]) if team else None} if peer is not None else {}),
                      **{c: points.get(c) for c in criteria}})
     return rows
 
@@ -181,6 +183,30 @@ def export_json(record: dict, results: dict[str, dict]) -> dict:
 
 
 # ---------------------------------------------------------------------- polls and quizzes
+
+
+@dataclass(frozen=True)
+class Question:
+    """A launched poll or quiz as it is asked. ``correct`` (a quiz's right option) stays on the server."""
+
+    kind: str  # single_choice, slider, free_text or quiz
+    text: str
+    options: list[str]
+    low_label: str = ""
+    high_label: str = ""
+    correct: str | None = None
+
+
+def question(course, kind: str, ref: str) -> Question | None:
+    """The poll or quiz an activity launched, from the lessons (None if the lessons no longer have it)."""
+    if kind == "quiz":
+        found = next((q for q in course.quizzes if q.id == ref), None)
+        return found and Question("quiz", found.question, [o.text for o in found.options],
+                                  correct=next(o.text for o in found.options if o.correct))
+    poll = next((p for p in course.polls if p.id == ref), None)
+    return poll and Question(poll.kind, poll.question, list(poll.options), poll.low_label or "",
+                             poll.high_label or "")
+
 
 SLIDER_POINTS = tuple(str(i) for i in range(1, 11))
 

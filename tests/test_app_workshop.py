@@ -1,6 +1,7 @@
 """Workshop pages under AppTest: learners join by the link's code into the waiting room and reach their
 team's shared plan; the console needs the passphrase, forms teams and paces the phases; pacing binds
-every member's saves; a learner cannot open another team's plan."""
+every member's saves; a learner cannot open another team's plan; teams review each other in the debrief;
+observers watch and write notes; the console exports the HTML debrief report."""
 
 from datetime import timedelta
 from pathlib import Path
@@ -217,8 +218,99 @@ def test_the_debrief_overlays_the_teams_replays_a_counterfactual_and_collects_re
     console = _tab(_console(workshop["code"]), "Debrief")
     assert any("1 reflection so far" in c.value for c in console.caption)
     _ok(_button(console, "Replay both").click().run())
-    assert len(console.dataframe[-1].value) == 2  # the team's plan and the expert plan, on the same events
+    replayed = next(d.value for d in console.dataframe if "the expert plan" in list(d.value.get("team", [])))
+    assert len(replayed) == 2  # the team's plan and the expert plan, on the same events
     assert any("the facilitator's injects are left out" in c.value for c in console.caption)
     _ok(_button(console, "Replay the failed project").click().run())
     assert any(m.value.startswith("Score **") and "harmful decisions" in m.value for m in console.markdown)
     assert any(m.value.startswith("Where it failed most") for m in console.markdown)
+
+
+def _two_finished_teams(db, workshop):
+    from sandbox.service import Runner
+
+    people = [_join(workshop["code"], n) for n in ("Ada", "Ben", "Cy", "Di")]
+    db.form_teams(workshop["id"])  # teams of 2: Ada and Cy, Ben and Di
+    runner = Runner(db, workers=0)
+    for team in db.teams(workshop["id"]):
+        attempt = db.attempt(team["attempt_id"])
+        key, result = runner.run(workshop["scenario_id"], attempt["plan"], workshop["seed"], workshop["difficulty"])
+        db.update_attempt(team["attempt_id"], run_key=key, score_total=result["score"]["total"], phase="results")
+    return people
+
+
+def test_teams_review_each_others_strategy_and_the_facilitator_sees_the_averages(db, workshop):
+    ada, ben, _, _ = _two_finished_teams(db, workshop)
+    db.set_workshop(workshop["id"], debrief_open=True)
+    _ok(ada.switch_page("views/debrief.py").run())
+    assert any("Reviewed so far: 0 of 1 teams" in c.value for c in ada.caption)
+    assert any("Team 2" in str(d.value.get("team", [])) for d in ada.dataframe)  # its outcomes, to judge
+    _ok(_button(ada, "Save our review").click().run())  # nothing chosen yet
+    assert "choose one of the descriptions" in ada.error[0].value and not db.peer_reviews(workshop["id"])
+    radios = [r for r in ada.radio if r.key and r.key.startswith("peer-")]
+    for r in radios:  # the top level for Data, the second for the rest
+        r.set_value(3 if r.label.startswith("Data") else 1)
+    next(t for t in ada.text_area if t.label.startswith("One thing")).input("A validation gate from day one")
+    _ok(_button(ada, "Save our review").click().run())
+    assert any("review of Team 2 is saved" in m.value for m in ada.success)
+    saved = db.peer_reviews(workshop["id"])
+    assert len(saved) == 1 and saved[0]["points"]["peer.data"] == 3 and saved[0]["points"]["peer.model"] == 1
+    _ok(ben.switch_page("views/debrief.py").run())
+    assert any("1 team reviewed yours" in m.value for m in ben.markdown)
+    assert any("A validation gate from day one" in m.value for m in ben.markdown)
+    console = _tab(_console(workshop["code"]), "Debrief")
+    assert any("1 of 2 possible reviews saved" in c.value for c in console.caption)
+    words = next(c.value for c in console.caption if c.value.startswith("In words: Peer review"))
+    assert "Team 2 9 of 21 from 1 review (strongest: Data" in words and "Team 1 not reviewed yet" in words
+
+
+def test_an_observer_watches_every_team_and_writes_notes_the_facilitator_reads(db, workshop):
+    _join(workshop["code"], "Ada")
+    db.form_teams(workshop["id"])
+    db.add_inject(workshop["id"], "email", "The portal is down", "SWITCH TO MANUAL")
+    at = AppTest.from_file(MAIN, default_timeout=60)
+    at.query_params["join"] = workshop["code"]
+    _ok(at.run())
+    at.text_input[1].input("Olu")
+    at.radio[0].set_value("observer")
+    _ok(_button(at, "Join").click().run())
+    assert any("You are observing" in i.value for i in at.info)
+    teams = at.dataframe[0].value
+    assert list(teams["team"]) == ["Team 1"] and "decided" in teams.columns and "day" in teams.columns
+    assert any("The portal is down" in m.value for m in at.markdown)
+    assert "SWITCH TO MANUAL" not in str([m.value for m in at.markdown])
+    at.text_area[0].input("Team 1 did not notice the outage for ten minutes")
+    _ok(_button(at, "Save the note").click().run())
+    console = _tab(_console(workshop["code"]), "Injects and notes")
+    assert any("observer Olu" in m.value and "did not notice" in m.value for m in console.markdown)
+
+
+def test_a_quizs_correct_answer_shows_on_the_console_only_when_asked(db, workshop):
+    from sandbox.lessons import load_course
+    from sandbox.loader import LESSONS_DIR
+
+    quiz = load_course(LESSONS_DIR).quizzes[0]
+    right = next(o.text for o in quiz.options if o.correct)
+    ada = _join(workshop["code"], "Ada")
+    console = _console(workshop["code"])
+    next(s for s in _tab(console, "Polls and quizzes").selectbox if s.label == "Poll or quiz").set_value(
+        f"quiz:{quiz.id}")
+    _ok(_button(console, "Launch for every learner").click().run())
+    _ok(ada.run())
+    assert right not in str([c.value for c in ada.sidebar.caption])
+    ada.sidebar.radio[0].set_value(right)
+    _ok(_button(ada, "Send my answer").click().run())
+    _ok(console.run())
+    assert not any("The correct answer" in c.value for c in console.caption)
+    console.toggle[0].set_value(True)
+    _ok(console.run())
+    assert any(f"The correct answer is “{right}”, chosen by 1 of 1" in c.value for c in console.caption)
+
+
+def test_the_console_prepares_both_html_debrief_reports(db, workshop):
+    _two_finished_teams(db, workshop)
+    console = _tab(_console(workshop["code"]), "Exports")
+    _ok(_button(console, "Prepare the reports").click().run())
+    reports = console.session_state[f"reports-{workshop['code']}"]
+    assert "Workshop debrief: Ministry pilot" in reports["facilitator"]
+    assert "learners' report" in reports["learners"]

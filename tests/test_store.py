@@ -61,6 +61,26 @@ def test_migrations_build_the_declared_schema_and_record_the_version(url):
     assert upgrade(engine) == LATEST  # nothing left to do on a second start
 
 
+def test_a_version_3_database_keeps_its_notes_and_gains_authors_and_peer_reviews(url):
+    """A workshop database from before observers' notes and peer reviews is upgraded in place."""
+    from sqlalchemy import text
+
+    from sandbox.facilitation import create_workshop
+
+    s = open_store(url)
+    found = create_workshop(s, "water-mains", "Before", "correct horse battery")
+    s.add_note(found["id"], "Written at version 3")
+    engine = create_engine(url)
+    with engine.begin() as conn:  # back to how version 3 left it
+        tables.peer_reviews.drop(conn)
+        conn.execute(text("ALTER TABLE notes DROP COLUMN author"))
+        conn.execute(tables.meta.update().values(value="3"))
+    assert upgrade(engine) == 3
+    again = open_store(url)
+    assert [(n["text"], n["author"]) for n in again.notes(found["id"])] == [("Written at version 3", None)]
+    assert again.peer_reviews(found["id"]) == []
+
+
 def test_a_database_from_a_newer_version_is_refused(url):
     open_store(url)
     engine = create_engine(url)

@@ -1,6 +1,7 @@
 """The facilitator console's tabs: people and teams (with the live monitor), pacing, the inject console
 (send now or later, to every team or some, or import an events list from CSV; facilitator notes against
-events), the polls and quizzes, and the exports. Each draws one workshop."""
+events), the polls and quizzes, the debrief (with peer review), and the exports (scores CSV, full JSON, the
+HTML debrief report). Each draws one workshop."""
 
 from __future__ import annotations
 
@@ -20,7 +21,6 @@ from sandbox.store.live import in_minutes
 from sandbox.workshop import blocks
 
 LIST_REFRESH_S = 5
-MONITOR_REFRESH_S = 5
 TEMPLATE = ("offset,target teams,channel,message,expected action,simulation effect\n"
             "0,all,email,\"The service desk reports that no claims have been decided since this morning.\","
             "\"Notice the outage, switch to manual processing, tell claimants about delays.\",serving_crash\n"
@@ -28,23 +28,14 @@ TEMPLATE = ("offset,target teams,channel,message,expected action,simulation effe
             "\"Check the fairness report before answering; involve communications.\",bias_complaint\n")
 
 
-@st.fragment(run_every=MONITOR_REFRESH_S)
+@st.fragment(run_every=live.MONITOR_REFRESH_S)
 def _monitor(workshop_id: int) -> None:
-    """Every team's phase and score, redrawn every few seconds without reloading the page."""
+    """Every team's progress and the waiting room, redrawn every few seconds without reloading the page."""
     store = state.store()
-    rows = []
-    for team in store.teams(workshop_id):
-        attempt = store.attempt(team["attempt_id"]) if team["attempt_id"] else None
-        rows.append({"team": team["name"], "members": ", ".join(m["name"] for m in team["members"]),
-                     "phase": PHASE_TITLES.get(attempt["phase"], attempt["phase"]) if attempt else "—",
-                     "score": attempt["score_total"] if attempt else None})
     waiting = [p for p in store.members(workshop_id) if p["team_id"] is None]
     st.markdown(f"**Waiting room ({len(waiting)})**: " + (", ".join(f"{p['name']} ({p['role']})" for p in waiting)
                                                         or "nobody"))
-    if rows:
-        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
-    else:
-        st.caption("No teams yet.")
+    live.teams_table(store.workshop_by_id(workshop_id))
 
 
 def people_tab(workshop: dict) -> None:
@@ -102,10 +93,29 @@ def pacing_tab(workshop: dict) -> None:
 
 
 def exports_tab(workshop: dict) -> None:
-    st.markdown("Scores for a gradebook (one row per learner) and everything about the workshop.")
-    for fmt, mime in (("csv", "text/csv"), ("json", "application/json")):
-        st.download_button(f"Download {fmt.upper()}", facilitation.export(state.store(), workshop["code"], fmt),
-                           file_name=f"workshop-{workshop['code']}.{fmt}", mime=mime)
+    store, code = state.store(), workshop["code"]
+    st.markdown("**Scores for a gradebook**: one row per learner with the team, the score, the team's peer-review "
+                "total and every criterion's points.")
+    st.download_button("Download the scores (CSV)", facilitation.export(store, code, "csv"),
+                       file_name=f"workshop-{code}-scores.csv", mime="text/csv")
+    st.markdown("**Everything** about the workshop, for your records or another tool.")
+    st.download_button("Download everything (JSON)", facilitation.export(store, code, "json"),
+                       file_name=f"workshop-{code}.json", mime="application/json")
+    st.markdown("**The debrief report**: one HTML file that opens in any browser without a network: the teams' "
+                "years with a text alternative for every chart, outcomes, peer review, polls and quizzes, "
+                "injects. Yours adds your notes, the expected actions and every reflection; the learners' leaves "
+                "them out.")
+    left, right = st.columns(2)
+    if left.button("Prepare the reports", help="Draws every chart; takes a few seconds."):
+        with st.spinner("Drawing the debrief report…"):
+            st.session_state[f"reports-{code}"] = {a: facilitation.export(store, code, "html", a)
+                                                   for a in ("facilitator", "learners")}
+    ready = st.session_state.get(f"reports-{code}")
+    if ready:
+        left.download_button("Your report (HTML)", ready["facilitator"], file_name=f"debrief-{code}-facilitator.html",
+                             mime="text/html", type="primary")
+        right.download_button("The learners' report (HTML)", ready["learners"],
+                              file_name=f"debrief-{code}-learners.html", mime="text/html")
 
 
 def inject_tab(workshop: dict) -> None:
@@ -216,7 +226,8 @@ def _notes(workshop_id: int, names: dict) -> None:
             else:
                 st.rerun()
     for n in reversed(store.notes(workshop_id)):
-        tags = " · ".join(x for x in (f"inject #{n['inject_id']}" if n["inject_id"] else "",
+        tags = " · ".join(x for x in (f"observer {n['author']}" if n["author"] else "",
+                                      f"inject #{n['inject_id']}" if n["inject_id"] else "",
                                       names.get(n["team_id"], "") if n["team_id"] else "") if x)
         st.markdown(f"- {n['created_at']:%H:%M:%S}{' · ' + tags if tags else ''}: {n['text']}")
 
@@ -253,7 +264,7 @@ def _live_results(workshop_id: int) -> None:
 
 
 def debrief_tab(workshop: dict) -> None:
-    from sandbox.app import debrief
+    from sandbox.app import debrief, peer
 
     if not workshop["debrief_open"]:
         st.caption("Learners see the debrief once you open it under Pacing; you can prepare it here first.")
@@ -268,5 +279,7 @@ def debrief_tab(workshop: dict) -> None:
     debrief.counterfactual(workshop, plans)
     with st.expander("Engage: the failed project (the naive plan's year)"):
         debrief.failed_project(workshop)
+    st.markdown("#### Peer review")
+    peer.aggregate(workshop)
     st.markdown("#### Reflections")
     debrief.reflections(workshop["id"])

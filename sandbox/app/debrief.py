@@ -113,7 +113,7 @@ def reflection_form(workshop_id: int, learner_id: int) -> None:
     questions = db.reflection_questions(LESSONS_DIR / "reflection.md")
     saved = state.store().reflection_of(workshop_id, learner_id)
     with st.form("reflection"):
-        st.markdown("**Your reflection** (your facilitator reads it; other learners do not)")
+        st.caption("Your facilitator reads it; other learners do not.")
         written = {q: st.text_area(q, value=saved.get(q, ""), max_chars=1000) for q in questions}
         if st.form_submit_button("Save my reflection", type="primary"):
             try:

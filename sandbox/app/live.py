@@ -1,41 +1,46 @@
-"""Live polls and quizzes: the question box a workshop learner sees beside every page while the facilitator
-has one open, and the chart of the answers for the projector.
+"""Live workshop views: every team's progress (the facilitator's and observers' monitor); the question box a
+workshop learner sees beside every page while the facilitator has a poll or quiz open, and the chart of the
+answers for the projector.
 
 A quiz's answer key stays on the server: a learner is sent the options' texts only, and after answering
 the feedback on the option they chose."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import streamlit as st
 
 from sandbox.app import state, ui
 from sandbox.store.common import StoreError
-from sandbox.workshop import tally
+from sandbox.workshop import Question, tally
+from sandbox.workshop import question as ws_question
 
 BOX_REFRESH_S = 4
 CHART_REFRESH_S = 3
+MONITOR_REFRESH_S = 5
+MONITOR_FORMATS = {"fairness gap": st.column_config.NumberColumn(format="%.3f"),
+                   "availability": st.column_config.NumberColumn(format="percent"),
+                   "day": st.column_config.NumberColumn(format="%.0f"),
+                   "score": st.column_config.NumberColumn(format="%.1f")}
 
 
-@dataclass(frozen=True)
-class Question:
-    kind: str  # single_choice, slider, free_text or quiz
-    text: str
-    options: list[str]
-    low_label: str = ""
-    high_label: str = ""
+def teams_table(workshop: dict) -> None:
+    """Every team's phase, decisions so far, simulated day, key figures and score."""
+    import pandas as pd
+
+    from sandbox.facilitation import monitor
+
+    rows = monitor(state.store(), workshop, ui.defaults(workshop["scenario_id"]))
+    if rows:
+        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", column_config=MONITOR_FORMATS)
+        st.caption("“Decided” counts the decisions in the phases a team has finished; “own choices” those of "
+                   "them that differ from the starting plan. Day and figures are the team's run so far.")
+    else:
+        st.caption("No teams yet.")
 
 
 def question(activity: dict) -> Question | None:
     """The poll or quiz an activity launched, from the lessons (None if the lessons no longer have it)."""
-    course = ui.course()
-    if activity["kind"] == "quiz":
-        found = next((q for q in course.quizzes if q.id == activity["ref"]), None)
-        return found and Question("quiz", found.question, [o.text for o in found.options])
-    poll = next((p for p in course.polls if p.id == activity["ref"]), None)
-    return poll and Question(poll.kind, poll.question, list(poll.options), poll.low_label or "",
-                             poll.high_label or "")
+    return ws_question(ui.course(), activity["kind"], activity["ref"])
 
 
 def _feedback(activity: dict, chosen: str) -> str:
@@ -99,13 +104,20 @@ def results(activity: dict) -> None:
         return
     counts = tally(q.kind, q.options, [a["value"] for a in got])
     labels = [c[0] for c in counts]
-    fig = go.Figure(go.Bar(x=[c[1] for c in counts], y=labels, orientation="h", marker_color="#0072B2",
+    right = q.correct if q.kind == "quiz" and st.toggle(
+        "Show the correct answer", key=f"reveal-{activity['id']}",
+        help="Off while learners are still answering, so the projector does not give it away.") else None
+    shown = [f"✓ {label} (correct)" if label == right else label for label in labels]
+    colours = ["#009E73" if label == right else "#0072B2" for label in labels]
+    fig = go.Figure(go.Bar(x=[c[1] for c in counts], y=shown, orientation="h", marker_color=colours,
                            text=[c[1] for c in counts], textposition="outside"))
     fig.update_layout(height=120 + 44 * len(labels), margin={"l": 10, "r": 30, "t": 10, "b": 30},
                       yaxis={"autorange": "reversed", "type": "category"}, xaxis={"title": "answers", "dtick": 1},
                       font={"size": 18})
     st.plotly_chart(fig, width="stretch", key=f"answers-{activity['id']}")
     words = "; ".join(f"{label}: {n}" for label, n in counts)
+    if right is not None:
+        words += f". The correct answer is “{right}”, chosen by {dict(counts)[right]} of {len(got)}"
     if q.kind == "slider" and got:
         mean = sum(int(a["value"]) for a in got) / len(got)
         words += f". Average {mean:.1f} (1 = {q.low_label}, 10 = {q.high_label})"

@@ -12,7 +12,7 @@ import os
 
 import streamlit as st
 
-from sandbox.lessons import PHASES
+from sandbox.lessons import PHASE_TITLES, PHASES  # noqa: F401  (PHASE_TITLES: the views read it here)
 
 # session-state keys
 LEARNER = "learner"  # {"id", "name", "token"}
@@ -22,11 +22,6 @@ DRAWN_FROM = "drawn_from"  # decision -> the saved value its input was drawn fro
 FACILITATOR = "facilitator_workshop"  # the workshop whose console this session signed in to (never in the URL)
 CONSOLE_TAB = "console_tab"  # the facilitator console's open tab (kept across reruns)
 
-PHASE_TITLES = {
-    "problem": "Problem definition", "data": "Data management", "development": "Model development",
-    "evaluation": "Evaluation", "deployment": "Deployment", "monitoring": "Monitoring",
-    "retraining": "Retraining", "feedback": "Feedback loop", "governance": "Governance",
-}
 STAGES = (*PHASES, "play", "results")
 
 

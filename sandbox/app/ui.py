@@ -10,13 +10,27 @@ import streamlit as st
 from sandbox.app import state
 from sandbox.app.state import PHASE_TITLES
 from sandbox.decisions import in_phase
-from sandbox.loader import LESSONS_DIR, LoadedScenario, load_scenario, plan_from_dict
+from sandbox.loader import LESSONS_DIR, LoadedScenario, load_plan, load_scenario, plan_from_dict
 from sandbox.yamlio import LoadError
 
 
 @st.cache_resource(show_spinner=False)
 def scenario(scenario_id: str) -> LoadedScenario:
     return load_scenario(scenario_id)
+
+
+@st.cache_resource(show_spinner=False)
+def rubric(scenario_id: str):
+    """The scenario's rubric (the core's and its own), read once per process."""
+    from sandbox.scoring import rubric_for
+
+    return rubric_for(scenario(scenario_id))
+
+
+@st.cache_resource(show_spinner=False)
+def defaults(scenario_id: str) -> dict:
+    """The scenario's default decisions (the starting plan's)."""
+    return dict(load_plan(scenario(scenario_id), None).decisions)
 
 
 @st.cache_resource(show_spinner=False)

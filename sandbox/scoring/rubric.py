@@ -125,6 +125,48 @@ class Section(Frozen):
                           "infrastructure, monitoring): its criteria sum to the section's readiness.")
 
 
+class PeerLevel(Frozen):
+    points: int = Field(ge=0, le=10)
+    descriptor: str
+
+
+class PeerCriterion(Frozen):
+    """A criterion people judge: another team scores a team's strategy on it, by its levels' descriptors."""
+
+    id: str = Field(pattern=r"^peer\.[a-z0-9_\-]+$")
+    title: str
+    question: str = Field(description="What the reviewing team asks itself about the strategy.")
+    section: str = Field(description="The rubric section it mirrors.")
+    levels: list[PeerLevel] = Field(min_length=2, description="Lowest first, points rising.")
+    lesson: str
+    references: list[str] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _rising(self) -> PeerCriterion:
+        points = [lv.points for lv in self.levels]
+        if points != sorted(set(points)):
+            raise ValueError(f"levels go from the lowest points to the highest, each once (found {points})")
+        return self
+
+    @property
+    def max_points(self) -> int:
+        return self.levels[-1].points
+
+
+class PeerSection(Frozen):
+    """The rubric's peer section: what teams score each other's strategies on in the Evaluate block."""
+
+    title: str
+    intro: str
+    criteria: list[PeerCriterion] = Field(min_length=1)
+    strength: str = Field(description="The free-text prompt for what the team did well.")
+    suggestion: str = Field(description="The free-text prompt for a question or a suggestion.")
+
+    @property
+    def max_points(self) -> int:
+        return sum(c.max_points for c in self.criteria)
+
+
 class RubricFile(Frozen):
     id: str
     title: str
@@ -132,6 +174,8 @@ class RubricFile(Frozen):
     sections: list[Section] = []
     criteria: list[Criterion] = []
     replaces: list[str] = Field(default=[], description="Core criteria this scenario's rubric drops.")
+    peer: PeerSection | None = Field(default=None, description="The peer section; a scenario's replaces the "
+                                     "core's whole.")
 
 
 class Rubric(Frozen):
@@ -139,6 +183,7 @@ class Rubric(Frozen):
     title: str
     sections: list[Section]
     criteria: list[Criterion]
+    peer: PeerSection
 
     def section(self, sid: str) -> Section:
         return next(s for s in self.sections if s.id == sid)
@@ -174,10 +219,13 @@ def _combine(core: RubricFile, own: RubricFile | None, core_doc, doc, lessons_di
         criteria = _layered(core, core_doc, own, doc)
         sections += [s for s in own.sections if s.id not in {x.id for x in sections}]
         title, rid = own.title, own.id
-    problems = _cross_check(sections, criteria, lessons_dir)
+    peer, peer_doc = (own.peer, doc) if own is not None and own.peer is not None else (core.peer, core_doc)
+    if peer is None:
+        raise LoadError([Problem(str(core_doc.path), 1, "peer", "the core rubric needs a peer section")])
+    problems = _cross_check(sections, criteria, lessons_dir) + _peer_check(peer, peer_doc, sections, lessons_dir)
     if problems:
         raise LoadError(problems)
-    return Rubric(id=rid, title=title, sections=sections, criteria=[c for c, _, _ in criteria])
+    return Rubric(id=rid, title=title, sections=sections, criteria=[c for c, _, _ in criteria], peer=peer)
 
 
 def _layered(core: RubricFile, core_doc, own: RubricFile | None, doc) -> list[tuple]:
@@ -203,6 +251,25 @@ def _cross_check(sections: list[Section], criteria, lessons_dir: Path | None) ->
         why = None if anchors is None else link_problem(anchors, c.lesson)
         if why:
             problems.append(Problem(str(doc.path), doc.line_of(("criteria", i, "lesson")), f"criteria[{i}].lesson", why))
+    return problems
+
+
+def _peer_check(peer: PeerSection, doc, sections: list[Section], lessons_dir: Path | None) -> list[Problem]:
+    problems, seen = [], set()
+    section_ids, anchors = {s.id for s in sections}, _anchors(lessons_dir)
+    for i, c in enumerate(peer.criteria):
+        if c.id in seen:
+            problems.append(Problem(str(doc.path), doc.line_of(("peer", "criteria", i)), f"peer.criteria[{i}].id",
+                                    f"peer criterion id '{c.id}' is used twice"))
+        seen.add(c.id)
+        if c.section not in section_ids:
+            problems.append(Problem(str(doc.path), doc.line_of(("peer", "criteria", i, "section")),
+                                    f"peer.criteria[{i}].section", f"unknown section '{c.section}' (known: "
+                                    f"{', '.join(sorted(section_ids))})"))
+        why = None if anchors is None else link_problem(anchors, c.lesson)
+        if why:
+            problems.append(Problem(str(doc.path), doc.line_of(("peer", "criteria", i, "lesson")),
+                                    f"peer.criteria[{i}].lesson", why))
     return problems
 
 

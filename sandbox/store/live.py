@@ -22,6 +22,7 @@ from sandbox.store.tables import (
     injects,
     learners,
     notes,
+    peer_reviews,
     pushes,
     teams,
 )
@@ -31,6 +32,7 @@ REFLECTION = "reflection"  # one per workshop, always open: each learner's indiv
 MAX_ANSWER = 8000
 MAX_REFLECTION = 1000  # characters an answer to one reflection question holds
 MAX_NOTE = 4000
+MAX_PEER_TEXT = 1000  # characters in a peer review's strength or suggestion
 
 
 class LiveRecords:
@@ -68,6 +70,14 @@ class LiveRecords:
                                   for d in got if d["inject_id"] == row["id"]}
             out.append(item)
         return out
+
+    def sent_injects(self, workshop_id: int) -> list[dict]:
+        """The injects whose time has come, without the facilitator's expected actions: an observer's view."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(injects).where(injects.c.workshop_id == int(workshop_id),
+                                                      injects.c.due_at <= now())
+                                .order_by(injects.c.due_at, injects.c.id)).mappings().all()
+        return [{k: v for k, v in _inject(r).items() if k != "expected_action"} for r in rows]
 
     def due_injects(self, team_id: int, at: datetime | None = None) -> list[dict]:
         """The injects due to a team that have not reached its run yet, oldest first."""
@@ -115,7 +125,8 @@ class LiveRecords:
     # ------------------------------------------------------------------ notes
 
     def add_note(self, workshop_id: int, text: str, inject_id: int | None = None,
-                 team_id: int | None = None) -> int:
+                 team_id: int | None = None, author: str | None = None) -> int:
+        """A note for the after-action review, by the facilitator (``author`` None) or an observer."""
         text = text.strip()
         if not text:
             raise StoreError("the note is empty")
@@ -123,7 +134,8 @@ class LiveRecords:
             raise StoreError(f"a note holds at most {MAX_NOTE} characters")
         with self.engine.begin() as conn:
             return conn.execute(notes.insert().values(workshop_id=int(workshop_id), inject_id=inject_id,
-                                                      team_id=team_id, text=text, created_at=now())
+                                                      team_id=team_id, text=text, created_at=now(),
+                                                      author=author)
                                 ).inserted_primary_key[0]
 
     def notes(self, workshop_id: int) -> list[dict]:
@@ -211,6 +223,46 @@ class LiveRecords:
                                                              answers.c.learner_id == int(learner_id))).first()
         return row[0] if row else None
 
+    # ------------------------------------------------------------------ peer reviews
+
+    def save_peer_review(self, learner_id: int, to_team_id: int, points: dict[str, int], strength: str,
+                         suggestion: str) -> None:
+        """The learner's team's review of another team (saving again, by any member, replaces it). Only once
+        the facilitator has opened the debrief, when teams may see each other's work."""
+        mine = self.membership(learner_id)  # type: ignore[attr-defined]
+        if mine is None or mine["team_id"] is None or mine["role"] != "learner":
+            raise StoreError("only a learner in a team can review another team")
+        workshop = self.workshop_by_id(mine["workshop_id"])  # type: ignore[attr-defined]
+        if not workshop["debrief_open"]:
+            raise StoreError("peer review opens with the debrief; your facilitator has not opened it yet")
+        if int(to_team_id) == mine["team_id"]:
+            raise StoreError("a team reviews other teams, not itself")
+        if int(to_team_id) not in {t["id"] for t in self.teams(workshop["id"])}:  # type: ignore[attr-defined]
+            raise StoreError("that team is not in your workshop")
+        strength, suggestion = strength.strip(), suggestion.strip()
+        if max(len(strength), len(suggestion)) > MAX_PEER_TEXT:
+            raise StoreError(f"a comment holds at most {MAX_PEER_TEXT} characters")
+        key = {"from_team_id": mine["team_id"], "to_team_id": int(to_team_id)}
+        with self.engine.begin() as conn:
+            conn.execute(peer_reviews.delete().where(peer_reviews.c.from_team_id == key["from_team_id"],
+                                                     peer_reviews.c.to_team_id == key["to_team_id"]))
+            conn.execute(peer_reviews.insert().values(
+                **key, workshop_id=workshop["id"], learner_id=int(learner_id),
+                points_json=json.dumps({str(k): int(v) for k, v in points.items()}, sort_keys=True),
+                strength=strength, suggestion=suggestion, saved_at=now()))
+
+    def peer_reviews(self, workshop_id: int) -> list[dict]:
+        """Every review: from and to team ids, points by criterion, comments, who saved it and when."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(peer_reviews, learners.c.name.label("saved_by"))
+                                .outerjoin(learners, learners.c.id == peer_reviews.c.learner_id)
+                                .where(peer_reviews.c.workshop_id == int(workshop_id))
+                                .order_by(peer_reviews.c.to_team_id, peer_reviews.c.from_team_id)).mappings().all()
+        out = []
+        for r in rows:
+            row = {k: v for k, v in r.items() if k != "points_json"}
+            out.append({**row, "points": json.loads(r["points_json"])})
+        return out
 
     # ------------------------------------------------------------------ reflections
 

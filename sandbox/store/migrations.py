@@ -37,7 +37,14 @@ def _v3(conn: Connection) -> None:
         table.create(conn)
 
 
-MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3]
+def _v4(conn: Connection) -> None:
+    """Peer reviews between teams, and observers' notes beside the facilitator's."""
+    if "author" not in {c["name"] for c in inspect(conn).get_columns("notes")}:  # (as in ``_v2``)
+        conn.execute(text("ALTER TABLE notes ADD COLUMN author VARCHAR(80)"))
+    tables.peer_reviews.create(conn)
+
+
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3, _v4]
 LATEST = len(MIGRATIONS)
 
 

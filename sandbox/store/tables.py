@@ -132,6 +132,7 @@ notes = Table(
     Column("team_id", Integer, ForeignKey("teams.id", ondelete="SET NULL")),
     Column("text", Text, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("author", String(80)),  # None: the facilitator; otherwise the observer's display name
 )
 
 activities = Table(  # a poll or quiz the facilitator launched
@@ -158,4 +159,16 @@ pushes = Table(  # the facilitator moved a stuck team on: the decisions it had n
     Column("team_id", Integer, ForeignKey("teams.id", ondelete="CASCADE"), nullable=False, index=True),
     Column("defaults_json", Text, nullable=False),  # phase -> the decision ids that took their defaults
     Column("pushed_at", DateTime(timezone=True), nullable=False),
+)
+
+peer_reviews = Table(  # one team's review of another team's strategy with the rubric's peer section
+    "peer_reviews", metadata,
+    Column("from_team_id", Integer, ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True),
+    Column("to_team_id", Integer, ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True),
+    Column("workshop_id", Integer, ForeignKey("workshops.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("learner_id", Integer, ForeignKey("learners.id", ondelete="SET NULL")),  # who saved it last
+    Column("points_json", Text, nullable=False),  # peer criterion id -> points
+    Column("strength", Text, nullable=False),
+    Column("suggestion", Text, nullable=False),
+    Column("saved_at", DateTime(timezone=True), nullable=False),
 )

@@ -1,9 +1,9 @@
 """The workshop debrief for learners, once the facilitator opens it: every team's year on one chart,
-decisions beside outcomes, and the learner's own reflection."""
+decisions beside outcomes, peer review of the other teams' strategies, and the learner's own reflection."""
 
 import streamlit as st
 
-from sandbox.app import debrief, state
+from sandbox.app import debrief, peer, state
 
 st.title("Workshop debrief")
 me = state.learner()
@@ -22,5 +22,12 @@ else:
         debrief.tables(results, plans)
     else:
         st.caption("No team has finished its year yet.")
+    team = state.store().team_of(me["id"])
+    if mine["role"] == "learner" and team is not None:
+        st.markdown("#### Peer review")
+        peer.review_form(workshop, me["id"], team)
+        st.markdown("#### What the other teams said about yours")
+        peer.received(workshop, team)
 if mine["role"] == "learner":
+    st.markdown("#### Your reflection")
     debrief.reflection_form(workshop["id"], me["id"])

@@ -1,9 +1,10 @@
 """Join a workshop: the code (from the facilitator's link or typed), a display name, learner or observer;
-then the waiting room until the facilitator forms teams; then the team's shared plan."""
+then, for a learner, the waiting room until the facilitator forms teams, then the team's shared plan; for an
+observer, every team's progress and notes for the facilitator's after-action review."""
 
 import streamlit as st
 
-from sandbox.app import state
+from sandbox.app import live, state
 from sandbox.store.common import StoreError
 from sandbox.workshop import show_code
 
@@ -53,6 +54,46 @@ def _choose_team(store, workshop: dict) -> None:
             st.rerun()
 
 
+@st.fragment(run_every=live.MONITOR_REFRESH_S)
+def _watch_teams(workshop_id: int) -> None:
+    store = state.store()
+    workshop = store.workshop_by_id(workshop_id)
+    live.teams_table(workshop)
+    names = {t["id"]: t["name"] for t in store.teams(workshop_id)}
+    sent = store.sent_injects(workshop_id)
+    if sent:
+        st.markdown("**Injects sent so far**")
+        for i in sent:
+            to = ", ".join(names.get(t, "?") for t in i["targets"]) if i["targets"] is not None else "every team"
+            st.markdown(f"- #{i['id']} {i['due_at']:%H:%M} · {i['channel']} · to {to}: {i['message']}")
+
+
+def observe(workshop: dict) -> None:
+    """An observer sees every team's progress and the injects sent, and writes notes for the facilitator."""
+    store = state.store()
+    st.info("You are observing. You see every team's progress as it happens; your notes go to the facilitator "
+            "for the after-action review (teams never see them).")
+    _watch_teams(workshop["id"])
+    names = {t["id"]: t["name"] for t in store.teams(workshop["id"])}
+    sent = [i["id"] for i in store.sent_injects(workshop["id"])]
+    with st.form("observer-note", clear_on_submit=True):
+        st.markdown("**A note for the facilitator** (stamped with the time)")
+        left, right = st.columns(2)
+        team = left.selectbox("About team", [None, *names], format_func=lambda t: "—" if t is None else names[t])
+        about = right.selectbox("About inject", [None, *sent], format_func=lambda i: "—" if i is None else f"#{i}")
+        text = st.text_area("Note", max_chars=4000)
+        if st.form_submit_button("Save the note"):
+            try:
+                store.add_note(workshop["id"], text, about, team, author=me["name"])
+            except StoreError as exc:
+                st.error(str(exc))
+            else:
+                st.success("Note saved.")
+    mine_written = [n for n in store.notes(workshop["id"]) if n["author"] == me["name"]]
+    for n in reversed(mine_written):
+        st.markdown(f"- {n['created_at']:%H:%M:%S}: {n['text']}")
+
+
 @st.fragment(run_every=ROOM_REFRESH_S)
 def room() -> None:
     """Redrawn every few seconds, so learners see their team as soon as the facilitator forms it."""
@@ -82,4 +123,10 @@ def room() -> None:
         state.go(f"views/phase_{phase}.py")
 
 
-room()
+if mine["role"] == "observer":
+    workshop = state.store().workshop_by_id(mine["workshop_id"])
+    st.markdown(f"**{workshop['name']}** · join code {show_code(workshop['code'])} · you are **{me['name']}** "
+                "(observer)")
+    observe(workshop)
+else:
+    room()
