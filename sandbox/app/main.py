@@ -1,31 +1,11 @@
-"""The learner's web app: ``streamlit run sandbox/app/main.py`` (``sandbox serve`` does this)."""
+"""The learner's web app: ``streamlit run sandbox/app/main.py`` (``sandbox serve`` does this).
 
-from __future__ import annotations
+Streamlit runs this script as ``__main__``. The run workers are started with "spawn", which re-runs the
+parent's main module in each new process as ``__mp_main__``; while a page runs, that module is this script.
+So nothing happens here unless Streamlit runs it: the workers neither start the app nor import it.
+"""
 
-import streamlit as st
+if __name__ == "__main__":
+    from sandbox.app.shell import run
 
-from sandbox.app import live, state
-from sandbox.app.state import PHASE_TITLES
-
-st.set_page_config(page_title="MLOps Lifecycle Sandbox", page_icon=":material/model_training:", layout="wide")
-
-PAGES = {
-    "Start": [st.Page("views/start.py", title="Choose a scenario", icon=":material/home:", default=True)],
-    "Lifecycle": [st.Page(f"views/phase_{p}.py", title=f"{i}. {t}") for i, (p, t) in
-                  enumerate(PHASE_TITLES.items(), start=1)],
-    "Play and learn": [st.Page("views/play.py", title="Play the year", icon=":material/play_circle:"),
-                       st.Page("views/results.py", title="Results and feedback", icon=":material/insights:"),
-                       st.Page("views/compare.py", title="Compare attempts", icon=":material/compare:")],
-    "Workshop": [st.Page("views/join.py", title="Join a workshop", icon=":material/groups:"),
-                 st.Page("views/debrief.py", title="Workshop debrief", icon=":material/forum:"),
-                 st.Page("views/facilitator.py", title="Facilitator console", icon=":material/co_present:")],
-}
-
-page = st.navigation(PAGES, expanded=True)  # every page in view: "Play the year" is the eleventh
-state.keep_address()
-me = state.learner()
-mine = state.store().membership(me["id"]) if me else None
-if mine is not None:  # a workshop member: the facilitator's open poll or quiz, beside every page
-    with st.sidebar:
-        live.question_box(me["id"], mine["workshop_id"])
-page.run()
+    run()
