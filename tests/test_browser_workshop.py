@@ -143,10 +143,16 @@ def test_a_facilitator_and_three_learners_run_a_workshop(server, browser):
 
     _tab(fac, "Exports")
     with fac.expect_download() as got:
-        fac.get_by_role("button", name="Download CSV").click()
+        fac.get_by_role("button", name="Download the scores (CSV)").click()
     rows = list(csv.DictReader(io.StringIO(open(got.value.path(), encoding="utf-8").read())))
     assert sorted(r["learner"] for r in rows) == sorted(LEARNERS)
     assert {r["learner"]: r["team"] for r in rows} == {"Ada": "Team 1", "Cy": "Team 1", "Ben": "Team 2"}
+    fac.get_by_role("button", name="Prepare the reports").click()
+    with fac.expect_download() as got:
+        fac.get_by_role("button", name="Your report (HTML)").click(timeout=WATCH_MS)
+    report = open(got.value.path(), encoding="utf-8").read()
+    assert "Workshop debrief:" in report and "No claims have been decided since 9am." in report
+    assert "Go manual and tell claimants about delays." in report  # the facilitator's report has it
     for page in (fac, *learners.values()):
         _settled(page)
         no_exception(page)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from sandbox.app import state
+from sandbox.app import state, ui
 from sandbox.loader import plan_from_doc
 from sandbox.store.common import StoreError
 from sandbox.yamlio import LoadError, parse_yaml_text
@@ -45,9 +45,10 @@ def upload_plan(attempt: dict, loaded) -> None:
 
 def run_batch(attempt: dict) -> None:
     bar = st.progress(0.0, text="Simulating the year…")
+    days = ui.scenario(attempt["scenario_id"]).scenario.timeline.days
     key, result = state.runner().run(attempt["scenario_id"], attempt["plan"], attempt["seed"],
                                      attempt["difficulty"],
-                                     on_progress=lambda s: bar.progress(min(s, 1.0), text=f"Day {s * 365:.0f}"))
+                                     on_progress=lambda s: bar.progress(min(s, 1.0), text=f"Day {s * days:.0f} of {days}"))
     bar.progress(1.0, text="Done")
     _finish(attempt, key, result)
 
@@ -107,8 +108,8 @@ def step_panel(attempt: dict) -> None:
     _watch(attempt["id"], state.store().attempt(attempt["id"])["revision"], team["id"] if team else None)
     if team:
         messages(team["id"])
-    day = s["state"]["day"]
-    st.metric("Simulated day", f"{day:.0f} of 365")
+    day, days = s["state"]["day"], ui.scenario(attempt["scenario_id"]).scenario.timeline.days
+    st.metric("Simulated day", f"{day:.0f} of {days}")
     pending = s["state"]["pending"]
     if pending:
         for inc in pending:
@@ -125,7 +126,7 @@ def step_panel(attempt: dict) -> None:
     if month.button("Advance a month", disabled=bool(pending), width="stretch"):
         step(attempt, {"op": "advance", "days": 30})
     if end.button("Run to the next stop", disabled=bool(pending), width="stretch"):
-        step(attempt, {"op": "advance", "days": 365})
+        step(attempt, {"op": "advance", "days": days})
     timeline = s["state"]["timeline"]
     if timeline:
         from sandbox.report import timeline_figure
