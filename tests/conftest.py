@@ -53,3 +53,14 @@ def db_url(request, tmp_path):
     from pgserver import fresh_database
 
     return fresh_database(request.getfixturevalue("postgres_server_url"), f"t_{tmp_path.name}".lower()[:60])
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Chromium through Playwright, for the browser tests (``browserkit`` skips them locally without it)."""
+    from browserkit import launch, sync_api
+
+    with sync_api.sync_playwright() as p:
+        b = launch(p)
+        yield b
+        b.close()

@@ -5,7 +5,7 @@ the test skips (with the reason) when Chromium is not installed; under CI it fai
 """
 
 import pytest
-from browserkit import TIMEOUT_MS, launch, sync_api
+from browserkit import TIMEOUT_MS
 from browserkit import choose as _choose
 from browserkit import no_exception as _no_exception
 
@@ -17,14 +17,6 @@ def server(tmp_path_factory):
     db = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'sandbox.db'}"
     with served(db, workers=1) as (url, _):
         yield {"url": url, "db": db}
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as p:
-        b = launch(p)
-        yield b
-        b.close()
 
 
 def _sign_in_and_start(page, url: str) -> None:

@@ -11,7 +11,7 @@ import csv
 import io
 
 import pytest
-from browserkit import TIMEOUT_MS, choose, launch, no_exception, sync_api
+from browserkit import TIMEOUT_MS, choose, no_exception
 
 from sandbox.bench_app import served
 
@@ -25,14 +25,6 @@ def server(tmp_path_factory):
     db = f"sqlite:///{tmp_path_factory.mktemp('workshop') / 'sandbox.db'}"
     with served(db, workers=2) as (url, _):
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as p:
-        b = launch(p)
-        yield b
-        b.close()
 
 
 def _page(browser):
