@@ -35,7 +35,7 @@ def render(data: dict, audience: str = "facilitator") -> str:
              "<p><strong>For the facilitator.</strong> This report holds your notes, the injects' expected actions "
              "and every learner's reflection: share the learners' report instead.</p>" if private else
              "<p>The learners' report: facilitator notes and individual reflections are not in it.</p>",
-             _teams(data), _years(data["results"]), _outcomes(data), _peer(data), _activities(data, private),
+             _teams(data), _years(data["results"]), _outcomes(data), _peer(data), _activities(data),
              _injects(data, private)]
     if private:
         parts += [_notes(data), _reflections(data)]
@@ -106,7 +106,7 @@ def _peer(data: dict) -> str:
     return "\n".join(out)
 
 
-def _activities(data: dict, private: bool) -> str:
+def _activities(data: dict) -> str:
     done = data["activities"]
     if not done:
         return ""

@@ -75,7 +75,7 @@ def received(workshop: dict, team: dict) -> None:
     section = ui.rubric(workshop["scenario_id"]).peer
     names = {t["id"]: t["name"] for t in store.teams(workshop["id"])}
     reviews = store.peer_reviews(workshop["id"])
-    row = next(r for r in peer.summary(section, reviews, {team["id"]: team["name"]}))
+    row = peer.summary(section, reviews, {team["id"]: team["name"]})[0]
     if not row["reviews"]:
         st.caption("No team has reviewed yours yet.")
         return
