@@ -25,22 +25,33 @@ def observe(cols: Cols, stream, d: int | None, rng: np.random.Generator) -> Cols
     """Apply source faults (always drawn) and the day's event faults to a batch's columns."""
     spec = stream.scenario.data.synthetic
     if spec is not None:
-        _source_faults(cols, spec.sources, spec.features, rng)
+        apply_source_faults(cols, spec.sources, spec.features, draw_source_faults(spec.sources, len(
+            next(iter(cols.values()))), rng))
     if d is not None:
-        _event_faults(cols, stream, d)
+        apply_event_faults(cols, stream, [d], np.array([len(next(iter(cols.values())))]))
     return cols
 
 
-def _source_faults(cols: Cols, sources: list[Source], features: list[Feature], rng) -> None:
-    n = len(next(iter(cols.values())))
-    kinds = {f.name: f.kind for f in features}
+def draw_source_faults(sources: list[Source], n: int, rng) -> list[np.ndarray]:
+    """The uniform draws behind each source's faults, in a fixed order: per source, its missing records,
+    then each legacy encoding's rows."""
+    out = []
     for s in sources:
-        missing = rng.random(n) < s.missing_rate
+        out.append(rng.random(n))
+        out.extend(rng.random(n) for _ in s.legacy_encodings)
+    return out
+
+
+def apply_source_faults(cols: Cols, sources: list[Source], features: list[Feature], draws: list[np.ndarray]) -> None:
+    kinds = {f.name: f.kind for f in features}
+    draws = iter(draws)
+    for s in sources:
+        missing = next(draws) < s.missing_rate
         for f in features:
             if f.source == s.id and missing.any():
                 cols[f.name] = _blank(cols[f.name], missing)
         for enc in s.legacy_encodings:
-            rows = rng.random(n) < enc.share
+            rows = next(draws) < enc.share
             x = cols[enc.column].copy()
             if kinds.get(enc.column) == "categorical" and enc.codes:
                 for canonical, code in enc.codes.items():
@@ -50,24 +61,34 @@ def _source_faults(cols: Cols, sources: list[Source], features: list[Feature], r
             cols[enc.column] = x
 
 
-def _event_faults(cols: Cols, stream, d: int) -> None:
+def apply_event_faults(cols: Cols, stream, days: list[int], sizes: np.ndarray) -> None:
+    """The event faults of several consecutive batches (``sizes[i]`` cases of day ``days[i]``), in one pass."""
     kinds = feature_kinds(stream.scenario)
-    n = len(next(iter(cols.values())))
-    for e in stream.active(d, EventKind.legacy_outage):
-        for name in _source_features(stream.scenario, e.spec.source):
-            cols[name] = _blank(cols[name], np.ones(n, dtype=bool))
-    for e in stream.active(d, EventKind.schema_change):
-        name = e.spec.feature
-        if kinds[name] == "numeric":
-            cols[name] = cols[name] * e.magnitude
-        else:
-            cols[name] = np.array([v.upper() if isinstance(v, str) else v for v in cols[name]], dtype=object)
-    for e in stream.active(d, EventKind.corrupted_batch):
-        name = e.spec.feature
-        if kinds[name] == "numeric":
-            cols[name] = cols[name] * CORRUPTION_FACTOR
-        else:
-            cols[name] = np.full(n, CORRUPT_CATEGORY, dtype=object)
+    for kind in (EventKind.legacy_outage, EventKind.schema_change, EventKind.corrupted_batch):
+        for e in stream.events:
+            if e.kind != kind:
+                continue
+            on = np.array([e.active(d, stream.fixes.get(e.id)) for d in days])
+            if not on.any():
+                continue
+            rows = np.repeat(on, sizes)
+            names = _source_features(stream.scenario, e.spec.source) if kind == EventKind.legacy_outage \
+                else [e.spec.feature]
+            for name in names:
+                cols[name] = _fault(cols[name], kinds[name], e, rows)
+
+
+def _fault(x: np.ndarray, kind: str, e, rows: np.ndarray) -> np.ndarray:
+    if e.kind == EventKind.legacy_outage:
+        return _blank(x, rows)
+    x = x.copy()
+    if kind == "numeric":
+        x[rows] = x[rows] * (e.magnitude if e.kind == EventKind.schema_change else CORRUPTION_FACTOR)
+    elif e.kind == EventKind.schema_change:
+        x[rows] = np.array([v.upper() if isinstance(v, str) else v for v in x[rows]], dtype=object)
+    else:
+        x[rows] = CORRUPT_CATEGORY
+    return x
 
 
 def _blank(x: np.ndarray, rows: np.ndarray) -> np.ndarray:

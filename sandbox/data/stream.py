@@ -104,6 +104,10 @@ class CaseStream(ABC):
     def day(self, d: int) -> dict[str, np.ndarray]:
         """The cases arriving on day ``d``, as the service would receive them."""
 
+    def days(self, days: list[int]) -> list[dict[str, np.ndarray]]:
+        """Several days' cases (the same as ``day`` for each; a stream may make them faster together)."""
+        return [self.day(d) for d in days]
+
     def active(self, d: int, *kinds: EventKind) -> list[ConcreteEvent]:
         return [e for e in self.events if e.kind in kinds and e.active(d, self.fixes.get(e.id))]
 

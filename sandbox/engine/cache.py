@@ -1,7 +1,7 @@
 """Lazy, block-wise generation and scoring of the case stream.
 
-Scikit-learn pipelines have a fixed cost per call, so scoring a day at a time
-would dominate a run. Days are generated and scored in blocks for each model
+Scikit-learn pipelines and the generator have a fixed cost per call, so working a
+day at a time would dominate a run. Days are generated in blocks, and scored in blocks for each model
 version; because every day has its own random stream the result does not depend
 on block boundaries. Anything that changes the stream from day d on (an
 injected event, an upstream schema fix) invalidates cached days >= d.
@@ -27,8 +27,9 @@ class DayCache:
         self._scores: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
 
     def day(self, d: int) -> dict[str, np.ndarray]:
-        if d not in self._days:
-            self._days[d] = self.stream.day(d)
+        if d not in self._days:  # this day and the next ones not yet made, in one go
+            ahead = [k for k in range(d, min(d + BLOCK_DAYS, self.horizon)) if k not in self._days] or [d]
+            self._days.update(zip(ahead, self.stream.days(ahead), strict=True))
         return self._days[d]
 
     def scores(self, model: ModelVersion, d: int) -> tuple[np.ndarray, np.ndarray]:
