@@ -135,3 +135,30 @@ def test_every_model_pipeline_runs(tiny, algorithm, mitigation, cleaning):
     result = Simulation(tiny, plan, seed=0).run()
     assert 0.5 < result["evaluation"]["initial"]["metrics"]["accuracy"] <= 1
     assert sum(r["automated"] for r in result["timeline"]) > 0
+
+
+@pytest.mark.parametrize("scenario_id", ["benefits-triage", "ambulance-demand", "water-mains"])
+def test_days_made_together_equal_days_made_one_by_one(scenario_id):
+    """The generator works a block of days at once; each day's cases are exactly those of that day alone,
+    whatever the block (events ramping in, faults, an upstream schema change fixed part-way)."""
+    import numpy as np
+    import pandas as pd
+
+    from sandbox.data.stream import expand_events, make_stream
+    from sandbox.loader import load_scenario
+
+    loaded = load_scenario(scenario_id)
+    sc = loaded.scenario
+    events = expand_events(sc.events_for("advanced"), sc.timeline.days, sc.difficulty["advanced"].intensity, 3)
+    stream = make_stream(sc, 3, events, loaded.folder)
+    for e in events:
+        if e.kind.value == "schema_change":
+            stream.fixes[e.id] = e.day + 4
+    block = stream.days(list(range(sc.timeline.days)))
+    for d in [0, 1, *sorted({min(e.day + k, sc.timeline.days - 1) for e in events for k in (0, 1, 5)})]:
+        alone = stream.day(d)
+        assert list(alone) == list(block[d])
+        for c, x in alone.items():
+            assert pd.Series(x).equals(pd.Series(block[d][c])), (d, c)
+    assert np.array_equal(np.concatenate([b["_day"] for b in block]),
+                          np.repeat(np.arange(sc.timeline.days), [len(b["_day"]) for b in block]))
