@@ -25,7 +25,7 @@ from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 from sandbox.data.faults import feature_kinds
 from sandbox.data.stream import TARGET
@@ -147,30 +147,41 @@ def legacy_decoder(scenario: Scenario):
     return FunctionTransformer(decode, feature_names_out="one-to-one")
 
 
-def build_pipeline(scenario: Scenario, plan, numeric: list[str], categorical: list[str], seed: int) -> Pipeline:
+def build_pipeline(scenario: Scenario, plan, numeric: list[str], categorical: list[str], seed: int,
+                   few_categories: bool = True) -> Pipeline:
     full = plan["data.cleaning"] == "full"
-    num_steps = ([SimpleImputer(strategy="median")] if full else []) + [StandardScaler()]
+    decorrelate = plan["model.bias_mitigation"] == "correlation_remover"
+    # Gradient boosting takes categories as they are (scikit-learn's native categorical support, for columns
+    # of at most MAX_NATIVE_CATEGORIES) and needs no scaling; linear models, single trees and forests get
+    # scaled numbers and one-hot categories.
+    native = plan["model.algorithm"] == "gradient_boosting" and not decorrelate and few_categories
+    num_steps = ([SimpleImputer(strategy="median")] if full else []) + ([] if native else [StandardScaler()])
     cat_steps = [_CategoryCodes()] + ([SimpleImputer(strategy="most_frequent", missing_values=MISSING_CODE)]
-                                      if full else []) + [OneHotEncoder(handle_unknown="ignore", sparse_output=False)]
-    columns = ColumnTransformer([("num", make_pipeline(*num_steps), numeric),
+                                      if full else [])
+    if not native:
+        cat_steps.append(OneHotEncoder(handle_unknown="ignore", sparse_output=False))
+    columns = ColumnTransformer([("num", make_pipeline(*num_steps) if num_steps else "passthrough", numeric),
                                  ("cat", make_pipeline(*cat_steps), categorical)], verbose_feature_names_out=True)
     steps = [("decode", legacy_decoder(scenario))] if full else []
     steps.append(("columns", columns))
-    if plan["model.bias_mitigation"] == "correlation_remover":
+    if decorrelate:
         columns.set_output(transform="pandas")
         attr = scenario.policy.fairness.attribute
         if attr in categorical:
             steps.append(("decorrelate", _Decorrelator(f"cat__{attr}_")))
-    steps.append(("model", _estimator(scenario, plan, seed)))
+    mask = [False] * len(numeric) + [True] * len(categorical) if native else None
+    steps.append(("model", _estimator(scenario, plan, seed, mask)))
     return Pipeline(steps)
 
 
 MISSING_CODE, UNKNOWN_CODE = -1, -2
+MAX_NATIVE_CATEGORIES = 250  # gradient boosting bins each category on its own, within its 255 bins
 
 
 class _CategoryCodes(TransformerMixin, BaseEstimator):
     """Categories as integer codes (in sorted order of the categories seen in training; missing -1, unseen -2),
-    so the imputer and one-hot encoder that follow take their fast numeric path. Codes are found with pandas'
+    so the imputer and one-hot encoder that follow take their fast numeric path, and gradient boosting reads
+    them as categories (it treats negative codes as missing). Codes are found with pandas'
     hash tables; scikit-learn's encoders map object values one Python lookup at a time, which dominated the
     cost of scoring a block of cases."""
 
@@ -215,7 +226,7 @@ class _Decorrelator(CorrelationRemover):
 _BOOSTING = {"max_iter": 15, "learning_rate": 0.25, "max_leaf_nodes": 10}
 
 
-def _estimator(scenario: Scenario, plan, seed: int):
+def _estimator(scenario: Scenario, plan, seed: int, categorical: list[bool] | None = None):
     algo = plan["model.algorithm"]
     weight = "balanced" if plan["model.class_weight"] == "balanced" else None
     if scenario.task.type == "regression":
@@ -223,15 +234,16 @@ def _estimator(scenario: Scenario, plan, seed: int):
                 "logistic_regression": lambda: Ridge(alpha=1.0),
                 "decision_tree": lambda: DecisionTreeRegressor(max_depth=8, random_state=seed),
                 "random_forest": lambda: RandomForestRegressor(n_estimators=60, max_depth=10, random_state=seed),
-                "gradient_boosting": lambda: HistGradientBoostingRegressor(**_BOOSTING, random_state=seed),
+                "gradient_boosting": lambda: HistGradientBoostingRegressor(
+                    **_BOOSTING, categorical_features=categorical, random_state=seed),
                 }[algo]()
     return {"logistic_regression": lambda: LogisticRegression(max_iter=500, class_weight=weight),
             "linear_regression": lambda: LogisticRegression(max_iter=500, class_weight=weight),
             "decision_tree": lambda: DecisionTreeClassifier(max_depth=6, class_weight=weight, random_state=seed),
             "random_forest": lambda: RandomForestClassifier(n_estimators=60, max_depth=8, class_weight=weight,
                                                             random_state=seed),
-            "gradient_boosting": lambda: HistGradientBoostingClassifier(**_BOOSTING, class_weight=weight,
-                                                                        random_state=seed),
+            "gradient_boosting": lambda: HistGradientBoostingClassifier(
+                **_BOOSTING, categorical_features=categorical, class_weight=weight, random_state=seed),
             }[algo]()
 
 
@@ -239,14 +251,26 @@ def train_model(ts: TrainingSet, scenario: Scenario, plan, version: int, day: in
     kinds = feature_kinds_all(scenario)
     numeric = [c for c in ts.X.columns if kinds.get(c) == "numeric"]
     categorical = [c for c in ts.X.columns if c not in numeric]
-    pipe = build_pipeline(scenario, plan, numeric, categorical, seed)
+    few = all(ts.X[c].nunique() <= MAX_NATIVE_CATEGORIES for c in categorical)
+    pipe = build_pipeline(scenario, plan, numeric, categorical, seed, few)
     fit_params = {"model__sample_weight": ts.weights} if ts.weights is not None else {}
     # On a few thousand rows one thread fits faster: with two, scikit-learn's threaded binning
     # step waits on its workers in 10 ms polls. (The fitted model is the same either way.)
-    with threadpool_limits(limits=1, user_api="openmp"):
+    with _threadpools().limit(limits=1, user_api="openmp"):
         pipe.fit(ts.X, ts.y, **fit_params)
     accepts_missing = handles_missing(plan)
     return ModelVersion(version, pipe, numeric, categorical, day, len(ts.X), accepts_missing)
+
+
+def _threadpools() -> ThreadpoolController:
+    """The process's thread pools, found once (finding them scans the loaded libraries: milliseconds a call)."""
+    global _THREADPOOLS
+    if _THREADPOOLS is None:
+        _THREADPOOLS = ThreadpoolController()
+    return _THREADPOOLS
+
+
+_THREADPOOLS: ThreadpoolController | None = None
 
 
 def feature_kinds_all(scenario: Scenario) -> dict[str, str]:
