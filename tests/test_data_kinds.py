@@ -170,3 +170,25 @@ def test_every_regressor_trains(tmp_path, algorithm):
     plan = load_plan(loaded, None).with_changes(model__algorithm=algorithm)
     sim = Simulation(loaded, plan, seed=2)
     assert sim.world.evaluations[0]["metrics"]["mae"] > 0
+
+
+def test_gradient_boosting_takes_many_categories_one_hot(tmp_path):
+    """Gradient boosting reads categories natively only up to its bin limit; a column with more (a street
+    code, say) is one-hot encoded instead, and the model still trains and scores."""
+    from sandbox.ml.train import MAX_NATIVE_CATEGORIES
+
+    folder = _csv_scenario(tmp_path)
+    df = pd.read_csv(folder / "applications.csv")
+    df["tenure"] = [f"street-{i % (MAX_NATIVE_CATEGORIES + 50)}" for i in range(len(df))]
+    df.to_csv(folder / "applications.csv", index=False)
+    loaded = load_scenario(folder)
+    plan = load_plan(loaded, None).with_changes(model__algorithm="gradient_boosting")
+    sim = Simulation(loaded, plan, seed=1)
+    steps = sim.world.models[0].pipeline.named_steps
+    assert steps["model"].categorical_features is None  # one-hot columns, not native categories
+    assert sim.run()["kpis"]["automated_share"] > 0
+    few = load_plan(loaded, None).with_changes(model__algorithm="gradient_boosting")
+    (folder / "applications.csv").write_text(pd.read_csv(folder / "applications.csv").assign(
+        tenure=lambda f: np.where(f.index % 2, "renting", "owner")).to_csv(index=False))
+    native = Simulation(load_scenario(folder), few, seed=1).world.models[0].pipeline.named_steps["model"]
+    assert native.categorical_features is not None and any(native.categorical_features)
