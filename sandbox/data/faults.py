@@ -68,7 +68,7 @@ def apply_event_faults(cols: Cols, stream, days: list[int], sizes: np.ndarray) -
         for e in stream.events:
             if e.kind != kind:
                 continue
-            on = np.array([e.active(d, stream.fixes.get(e.id)) for d in days])
+            on = np.array([stream.on(e, d) for d in days])
             if not on.any():
                 continue
             rows = np.repeat(on, sizes)

@@ -109,7 +109,11 @@ class CaseStream(ABC):
         return [self.day(d) for d in days]
 
     def active(self, d: int, *kinds: EventKind) -> list[ConcreteEvent]:
-        return [e for e in self.events if e.kind in kinds and e.active(d, self.fixes.get(e.id))]
+        return [e for e in self.events if e.kind in kinds and self.on(e, d)]
+
+    def on(self, e: ConcreteEvent, d: int) -> bool:
+        """Whether ``e`` is active on day ``d`` (a schema change until the day it was fixed upstream)."""
+        return e.active(d, self.fixes.get(e.id))
 
     def volume(self, d: int, rng: np.random.Generator) -> int:
         tl = self.scenario.timeline

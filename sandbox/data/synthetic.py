@@ -109,11 +109,11 @@ class SyntheticStream(CaseStream):
         if days == [None]:
             return []
         return [e for e in self.events if e.kind in kinds and (feature is None or e.spec.feature == feature)
-                and any(e.active(d, self.fixes.get(e.id)) for d in days)]
+                and any(self.on(e, d) for d in days)]
 
     def _per_row(self, days: list, sizes: np.ndarray, e, value) -> np.ndarray:
         """``value(day)`` for each row, on the days ``e`` is active (0 elsewhere)."""
-        return np.repeat(np.array([value(d) if e.active(d, self.fixes.get(e.id)) else 0.0 for d in days]), sizes)
+        return np.repeat(np.array([value(d) if self.on(e, d) else 0.0 for d in days]), sizes)
 
     def _numeric(self, f: Feature, x: np.ndarray, cols: dict, days, sizes, events) -> np.ndarray:
         for g in f.group_shifts:
@@ -152,7 +152,7 @@ class SyntheticStream(CaseStream):
         score = np.full(n, t.intercept, dtype=float)
         drift = [e for e in events if e.kind == EventKind.label_drift]
         if drift:
-            score += np.repeat([sum(e.magnitude * e.ramp(d) for e in drift if e.active(d, self.fixes.get(e.id)))
+            score += np.repeat([sum(e.magnitude * e.ramp(d) for e in drift if self.on(e, d))
                                 for d in days], sizes)
         for term in t.terms:
             on_term = [e for e in events if e.spec.feature == term.feature]
@@ -163,7 +163,7 @@ class SyntheticStream(CaseStream):
             for d in days:
                 weight, shift = term.weight, 0.0
                 for e in on_term:
-                    if not e.active(d, self.fixes.get(e.id)):
+                    if not self.on(e, d):
                         continue
                     if e.kind == EventKind.concept_drift:
                         weight *= 1.0 + e.magnitude * e.ramp(d)
