@@ -56,6 +56,16 @@ class Reference:
         self._g = np.concatenate([self._prefix[c][1][:-1] for c in self.numeric]) if cols else np.zeros(0)
         self._norms = np.array([self._norm[c] for c in self.numeric])
 
+    def place(self, numbers: Numbers) -> Numbers:
+        """``numbers`` with, for each distinct value, how many of its column's reference values are <= it.
+        A day's values are placed once and keep their places through every window they join, instead of
+        being searched for again in each of the seven trailing-week windows."""
+        v, bounds = numbers.keys.imag, np.searchsorted(numbers.column, np.arange(numbers.columns + 1))
+        at = np.empty(len(v), dtype=np.int64)
+        for c, u in enumerate(self.numeric.values()):  # searching floats column by column beats one complex search
+            at[bounds[c]:bounds[c + 1]] = np.searchsorted(u, v[bounds[c]:bounds[c + 1]], side="right")
+        return Numbers(numbers.keys, numbers.counts, numbers.columns, at, self)
+
 
 def stack_keys(columns: list[np.ndarray]) -> np.ndarray:
     """Several columns in one array of complex keys, column index + i·value, missing values left out.
@@ -80,6 +90,8 @@ class Numbers:
     keys: np.ndarray
     counts: np.ndarray
     columns: int
+    at: np.ndarray | None = field(default=None, compare=False, repr=False)  # see ``Reference.place``
+    placed_in: Reference | None = field(default=None, compare=False, repr=False)
 
     @classmethod
     def of(cls, columns: list[np.ndarray]) -> Numbers:
@@ -90,18 +102,23 @@ class Numbers:
     def merge(cls, parts: list[Numbers]) -> Numbers:
         keys = np.concatenate([p.keys for p in parts])
         order = np.argsort(keys, kind="stable")  # the parts are sorted runs, which timsort merges quickly
-        return cls._distinct(keys[order], np.concatenate([p.counts for p in parts])[order], parts[0].columns)
+        ref = parts[0].placed_in
+        placed = ref is not None and all(p.placed_in is ref for p in parts)
+        at = np.concatenate([p.at for p in parts])[order] if placed else None
+        return cls._distinct(keys[order], np.concatenate([p.counts for p in parts])[order], parts[0].columns,
+                             at, ref if placed else None)
 
     @classmethod
-    def _distinct(cls, keys: np.ndarray, counts: np.ndarray | None, columns: int) -> Numbers:
+    def _distinct(cls, keys: np.ndarray, counts: np.ndarray | None, columns: int, at: np.ndarray | None = None,
+                  placed_in: Reference | None = None) -> Numbers:
         if not len(keys):
-            return cls(keys, np.zeros(0, dtype=np.int64), columns)
+            return cls(keys, np.zeros(0, dtype=np.int64), columns, at, placed_in)
         starts = np.flatnonzero(np.concatenate([[True], keys[1:] != keys[:-1]]))
         if counts is None:
             counts = np.diff(np.append(starts, len(keys)))
         else:
             counts = np.add.reduceat(counts, starts)
-        return cls(keys[starts], counts, columns)
+        return cls(keys[starts], counts, columns, None if at is None else at[starts], placed_in)
 
     @property
     def column(self) -> np.ndarray:
@@ -173,10 +190,12 @@ def numeric_scores(ref: Reference, window: Numbers) -> np.ndarray:
         return out
     n = ref._sizes
     valid = (n > 0) & (window.sizes() > 0)
-    keys, w = window.keys, window.counts
+    if window.placed_in is not ref:
+        window = ref.place(window)
+    keys, w, c_v = window.keys, window.counts, window.at
     if not valid[window.column].all():
         keep = valid[window.column]
-        keys, w = keys[keep], w[keep]
+        keys, w, c_v = keys[keep], w[keep], c_v[keep]
     if not len(keys):
         return out
     col, v = keys.real.astype(np.intp), keys.imag
@@ -187,10 +206,6 @@ def numeric_scores(ref: Reference, window: Numbers) -> np.ndarray:
     g_hi = (n * hi - ref._sums[ref._starts[1:] + np.arange(ncols)]) / np.maximum(n, 1)
     # G at each window value: (c·x − the sum of the c reference values <= x) / n
     nc, start = n[col], ref._starts[col]
-    bounds = np.searchsorted(col, np.arange(ncols + 1))
-    c_v = np.empty(len(v), dtype=np.int64)
-    for c, u in enumerate(ref.numeric.values()):  # searching floats column by column beats one complex search
-        c_v[bounds[c]:bounds[c + 1]] = np.searchsorted(u, v[bounds[c]:bounds[c + 1]], side="right")
     g_v = (c_v * v - ref._sums[start + col + c_v]) / nc
     # segment i runs from value i to the next value of its column (the last one to hi)
     is_last = np.zeros(len(v), dtype=bool)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import numpy as np
+import pandas as pd
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from scipy.spatial.distance import jensenshannon
@@ -38,6 +39,10 @@ def test_all_columns_scored_at_once_on_windows_merged_from_days_match_scipy(case
     ref = drift.Reference({f"x{i}": np.array(c, dtype=float) for i, c in enumerate(ref_cols)}, {})
     window = drift.Numbers.merge([drift.Numbers.of([np.array(c, dtype=float) for c in day]) for day in days])
     scores, medians, sizes = drift.numeric_scores(ref, window), window.medians(), window.sizes()
+    # days placed in the reference once, then merged, score exactly as the window placed afresh
+    placed = drift.Numbers.merge([ref.place(drift.Numbers.of([np.array(c, dtype=float) for c in day])) for day in days])
+    assert placed.placed_in is ref
+    assert np.array_equal(drift.numeric_scores(ref, placed), scores, equal_nan=True)
     for i, u in enumerate(ref_cols):
         raw = np.concatenate([np.array(day[i], dtype=float) for day in days])
         assert sizes[i] == len(raw)
@@ -52,6 +57,16 @@ def test_all_columns_scored_at_once_on_windows_merged_from_days_match_scipy(case
             continue
         expected = wasserstein_distance(u, raw) / max(np.std(u), 0.001)
         assert np.isclose(scores[i], expected, rtol=1e-9, atol=1e-12)
+
+
+def test_a_window_placed_in_another_reference_is_placed_again():
+    old = drift.Reference({"x": np.array([0.0, 1.0, 2.0])}, {})
+    new = drift.Reference({"x": np.array([5.0, 6.0, 7.0])}, {})
+    day = old.place(drift.Numbers.of([np.array([1.0, 6.0])]))
+    window = drift.Numbers.merge([day, drift.Numbers.of([np.array([2.0])])])  # one day never placed: not placed
+    assert window.placed_in is None and window.at is None
+    expected = wasserstein_distance([5.0, 6.0, 7.0], [1.0, 6.0]) / np.std([5.0, 6.0, 7.0])
+    assert np.isclose(drift.numeric_scores(new, day)[0], expected, rtol=1e-12)
 
 
 def test_missing_values_are_left_out_of_a_summary():
@@ -127,6 +142,7 @@ def test_in_service_fairness_gap_equals_fairlearn(seed, days, metric):
     if metric != "demographic_parity_difference":
         keep &= cat["label_day"] <= now
     y, pred, group = cat["y"][keep], cat["decision"][keep], cat["group"][keep]
+    group = pd.Series(group)  # fairlearn takes a one-case array of groups for a list of feature arrays
     if len(y) == 0:
         assert got is None
         return

@@ -83,7 +83,12 @@ def summary_of(world, cols, memo: dict) -> drift.Summary:
 
 
 def day_summary(world, log) -> drift.Summary:
-    return summary_of(world, log.cols, log.memo)
+    """A day's summary with its values placed in the current reference (kept until the reference changes)."""
+    placed = log.memo.get("placed")
+    if placed is None or placed.numeric.placed_in is not world.reference:
+        summary = summary_of(world, log.cols, log.memo)
+        placed = log.memo["placed"] = drift.Summary(world.reference.place(summary.numeric), summary.counts)
+    return placed
 
 
 SELECTION, CONFUSION, ABS_ERROR = "selection", "confusion", "abs_error"
