@@ -154,19 +154,6 @@ def gap_over(logs, sc, now: float | None = None) -> float | None:
     return None if np.isnan(value) else value
 
 
-def _labels(world, log) -> tuple[float, float, int, float]:
-    """(first label day, last label day, scored cases, correct decisions or summed absolute error)."""
-    if "labels" not in log.memo:
-        ok = ~np.isnan(log.decision)
-        if world.sc.task.type == "regression":
-            total = float(np.abs(log.y[ok] - log.decision[ok]).sum())
-        else:
-            total = float((log.y[ok] == log.decision[ok]).sum())
-        lo, hi = (float(log.label_day.min()), float(log.label_day.max())) if len(log.label_day) else (np.inf, np.inf)
-        log.memo["labels"] = (lo, hi, int(ok.sum()), total)
-    return log.memo["labels"]
-
-
 def _days(world, start: int, end: int) -> list:
     return [world.logs[k] for k in range(max(0, start), end) if k in world.logs]
 
@@ -244,21 +231,34 @@ def _prediction_drift(world, scores: np.ndarray) -> list[Alert]:
                   value, threshold)]
 
 
+def label_row(log, task_type: str) -> tuple[float, float, int, float]:
+    """(first label day, last label day, scored cases, correct decisions or summed absolute error) of a day's
+    batch: what the performance monitor needs of it, fixed once the batch is decided (``World.labels``)."""
+    ok = ~np.isnan(log.decision)
+    if task_type == "regression":
+        total = float(np.abs(log.y[ok] - log.decision[ok]).sum())
+    else:
+        total = float((log.y[ok] == log.decision[ok]).sum())
+    lo, hi = (float(log.label_day.min()), float(log.label_day.max())) if len(log.label_day) else (np.inf, np.inf)
+    return lo, hi, int(ok.sum()), total
+
+
 def _performance(world, d: int) -> list[Alert]:
     """Observed metric on cases whose labels have arrived, against the metric at release."""
     now = world.now
-    cases, total = 0, 0.0
-    for log in _days(world, d - PERFORMANCE_WINDOW_DAYS - world.sc.timeline.label_delay_days, d + 1):
-        lo, hi, n, s = _labels(world, log)
-        if hi <= now:
-            cases, total = cases + n, total + s
-        elif lo <= now:  # labels of this day arrive at different times
-            known = (log.label_day <= now) & ~np.isnan(log.decision)
-            cases += int(known.sum())
-            err = log.y[known] - log.decision[known]
-            total += float(np.abs(err).sum() if world.sc.task.type == "regression" else (err == 0).sum())
-    recent_labels = any(lo <= now and hi > now - LABEL_SILENCE_DAYS
-                        for lo, hi, _, _ in (_labels(world, log) for log in _days(world, d - 120, d + 1)))
+    start = max(0, d - PERFORMANCE_WINDOW_DAYS - world.sc.timeline.label_delay_days)
+    lo, hi, n, s = world.labels[start:d + 1].T  # days with no batch: labels never due, no cases
+    contribution = np.where(hi <= now, s, 0.0)
+    cases = int(n[hi <= now].sum())
+    for k in np.flatnonzero((lo <= now) & (hi > now)):  # labels of this day arrive at different times
+        log = world.logs[start + k]
+        known = (log.label_day <= now) & ~np.isnan(log.decision)
+        cases += int(known.sum())
+        err = log.y[known] - log.decision[known]
+        contribution[k] = float(np.abs(err).sum() if world.sc.task.type == "regression" else (err == 0).sum())
+    total = float(np.cumsum(contribution)[-1]) if len(contribution) else 0.0  # added day by day, in order
+    recent = world.labels[max(0, d - 120):d + 1]
+    recent_labels = bool(((recent[:, 0] <= now) & (recent[:, 1] > now - LABEL_SILENCE_DAYS)).any())
     alerts = []
     if d > world.sc.timeline.label_delay_days + LABEL_SILENCE_DAYS and not recent_labels:
         alerts.append(Alert(now, "performance", f"no labels have arrived for {LABEL_SILENCE_DAYS} days"))

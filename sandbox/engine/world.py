@@ -16,6 +16,7 @@ import simpy
 
 from sandbox.data.stream import CASE, TARGET, ConcreteEvent, expand_events, make_stream, rng_for
 from sandbox.engine.cache import DayCache
+from sandbox.engine.monitors import label_row
 from sandbox.engine.records import AuditEntry, Incident
 from sandbox.ml.train import ModelVersion
 from sandbox.scenario import Knob, Scenario
@@ -58,6 +59,8 @@ class World:
         self.env = simpy.Environment()
         self.caseworkers = simpy.Resource(self.env, capacity=int(self.knobs[Knob.caseworkers]))
         self.logs: dict[int, DayLog] = {}
+        # per day, as monitors.label_row: when its labels are due, its scored cases and correct decisions
+        self.labels = np.tile([np.inf, np.inf, 0.0, 0.0], (self.horizon, 1))
         self.models: list[ModelVersion] = []
         self.champion: ModelVersion | None = None
         self.candidate: tuple[ModelVersion, str, float] | None = None  # model, mode, traffic share
@@ -146,6 +149,7 @@ class World:
         log.counts = {"cases": n, "automated": int(automated.sum()), "unscored": int(np.isnan(scores).sum()),
                       "reviewed": int((~automated & ~np.isnan(scores)).sum()), "gate_ok": gate_ok, "up": up}
         self.logs[d] = log
+        self.labels[d] = label_row(log, self.sc.task.type)
         self._count_harms(d, self.harms(y[automated], decision[automated]))
         self._queue_for_caseworkers(log, np.flatnonzero(~automated), correct)
         return log
