@@ -223,7 +223,7 @@ def _prediction_drift(world, scores: np.ndarray) -> list[Alert]:
     ref = world.reference_scores
     if len(scores) < 50 or ref is None:
         return []
-    value = drift.wasserstein_sorted(ref, np.sort(scores), world.reference_score_sums) / max(float(np.std(ref)), 0.001)
+    value = drift.wasserstein_sorted(ref, np.sort(scores), world.reference_score_sums) / world.reference_score_norm
     threshold = world.plan["monitoring.drift_threshold"]
     if value < threshold:
         return []

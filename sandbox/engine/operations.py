@@ -181,10 +181,11 @@ def go_live(world: World, model) -> None:
     world.candidate = None
     world.baseline_metric = model.evaluation.get("baseline")
     if "test" in model.evaluation:  # the scores the team saw at evaluation (a serving defect is not in them)
-        test = model.evaluation["test"]
-        scores, ok = predict_scores(dataclasses.replace(model, defect=None), test.X, world.sc.task.type)
+        scores, ok = model.evaluation.get("test_scores") or predict_scores(
+            dataclasses.replace(model, defect=None), model.evaluation["test"].X, world.sc.task.type)
         world.reference_scores = np.sort(scores[ok])
         world.reference_score_sums = drift.prefix_sums(world.reference_scores)
+        world.reference_score_norm = max(float(np.std(world.reference_scores)), 0.001)
         world.firing -= {"prediction_drift", "performance"}  # a new model: its outputs are judged afresh
     if model.defect is None and "frame" in model.evaluation:
         make_reference(world, model, model.evaluation["frame"])  # monitors compare with what it learned from

@@ -25,7 +25,7 @@ def train_version(world, df: pd.DataFrame, day: int, version: int) -> tuple[Mode
               "rows_dropped_duplicates": train.rows_dropped_duplicates + test.rows_dropped_duplicates,
               **ev.to_dict(), "gate": gate}
     key = "mae" if world.sc.task.type == "regression" else "accuracy"
-    model.evaluation = {"baseline": ev.metrics[key], "test": test, "frame": df}
+    model.evaluation = {"baseline": ev.metrics[key], "test": test, "test_scores": ev.test_scores, "frame": df}
     return model, record
 
 

@@ -93,6 +93,7 @@ class World:
         self.expected_error = 0.0
         self.reference_scores = None
         self.reference_score_sums = None
+        self.reference_score_norm = 1.0
         self.gate_ref: dict = {}
 
     # ------------------------------------------------------------------ setup

@@ -7,7 +7,7 @@ reported as a US employment heuristic, not as a verdict.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -29,6 +29,7 @@ class Evaluation:
     robustness: dict
     cross_validation: dict | None
     audited: bool
+    test_scores: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)  # (scores, scored mask)
 
     def to_dict(self) -> dict:
         return {"metrics": self.metrics, "groups": self.groups, "fairness": self.fairness,
@@ -65,8 +66,8 @@ def decide(scores: np.ndarray, scenario: Scenario) -> np.ndarray:
 
 def evaluate(model: ModelVersion, test: TrainingSet, scenario: Scenario, plan, train: TrainingSet,
              seed: int) -> Evaluation:
-    scores, ok = predict_scores(model, test.X, scenario.task.type)
-    y, scores = test.y[ok], scores[ok]
+    all_scores, ok = predict_scores(model, test.X, scenario.task.type)
+    y, scores = test.y[ok], all_scores[ok]
     pred = decide(scores, scenario)
     attr = scenario.policy.fairness.attribute
     group = test.groups[attr].to_numpy()[ok]
@@ -75,7 +76,8 @@ def evaluate(model: ModelVersion, test: TrainingSet, scenario: Scenario, plan, t
     groups, fairness = group_metrics(y, pred, group, scenario)
     robustness = _robustness(model, test, scenario, metrics, seed) if plan["evaluation.robustness_tests"] else {}
     cv = _cross_validation(model, train, scenario, seed) if plan["evaluation.method"] == "cross_validation" else None
-    return Evaluation(metrics, groups, fairness, robustness, cv, bool(plan["evaluation.fairness_audit"]))
+    return Evaluation(metrics, groups, fairness, robustness, cv, bool(plan["evaluation.fairness_audit"]),
+                      (all_scores, ok))
 
 
 def group_metrics(y: np.ndarray, pred: np.ndarray, group: np.ndarray, scenario: Scenario) -> tuple[dict, dict]:
