@@ -66,7 +66,14 @@ def decide(scores: np.ndarray, scenario: Scenario) -> np.ndarray:
 
 def evaluate(model: ModelVersion, test: TrainingSet, scenario: Scenario, plan, train: TrainingSet,
              seed: int) -> Evaluation:
-    all_scores, ok = predict_scores(model, test.X, scenario.task.type)
+    robust = plan["evaluation.robustness_tests"]
+    variants = _perturbed(model, test, seed) if robust else None
+    # the test set and its perturbed copies are scored in one call (scoring is row by row; a call costs milliseconds)
+    frames = [test.X, *variants[1:]] if robust else [test.X]
+    every, every_ok = predict_scores(model, pd.concat(frames, ignore_index=True) if robust else test.X,
+                                     scenario.task.type)
+    n = len(test.X)
+    all_scores, ok = every[:n], every_ok[:n]
     y, scores = test.y[ok], all_scores[ok]
     pred = decide(scores, scenario)
     attr = scenario.policy.fairness.attribute
@@ -74,7 +81,7 @@ def evaluate(model: ModelVersion, test: TrainingSet, scenario: Scenario, plan, t
     metrics = task_metrics(y, pred, scores, scenario.task.type)
     metrics["scored_share"] = float(ok.mean())
     groups, fairness = group_metrics(y, pred, group, scenario)
-    robustness = _robustness(model, test, scenario, metrics, seed) if plan["evaluation.robustness_tests"] else {}
+    robustness = _robustness(every[n:], every_ok[n:], variants[0], test, scenario, metrics) if robust else {}
     cv = _cross_validation(model, train, scenario, seed) if plan["evaluation.method"] == "cross_validation" else None
     return Evaluation(metrics, groups, fairness, robustness, cv, bool(plan["evaluation.fairness_audit"]),
                       (all_scores, ok))
@@ -149,17 +156,21 @@ def spread(table: dict, key: str) -> float:
     return float(max(vals) - min(vals)) if vals else float("nan")
 
 
-def _robustness(model: ModelVersion, test: TrainingSet, scenario: Scenario, base: dict, seed: int) -> dict:
-    """The test set again with noisy numeric inputs, and with one input missing (both scored in one call)."""
+def _perturbed(model: ModelVersion, test: TrainingSet, seed: int) -> tuple[str, pd.DataFrame, pd.DataFrame]:
+    """The test set again with noisy numeric inputs, and with one input missing (and which input that is)."""
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(7,)))
-    key = "mae" if scenario.task.type == "regression" else "accuracy"
     noisy = test.X.copy()
     for c in model.numeric:
         q75, q25 = np.nanpercentile(noisy[c], [75, 25])
         noisy[c] = noisy[c] + ROBUSTNESS_NOISE_SD * (q75 - q25) / 1.349 * rng.standard_normal(len(noisy))
     drop = model.numeric[0] if model.numeric else model.categorical[0]
-    missing = test.X.assign(**{drop: np.nan})
-    scores, ok = predict_scores(model, pd.concat([noisy, missing], ignore_index=True), scenario.task.type)
+    return drop, noisy, test.X.assign(**{drop: np.nan})
+
+
+def _robustness(scores: np.ndarray, ok: np.ndarray, drop: str, test: TrainingSet, scenario: Scenario,
+                base: dict) -> dict:
+    """The headline metric on the noisy and the missing-input copies of the test set (scored after it)."""
+    key = "mae" if scenario.task.type == "regression" else "accuracy"
     n = len(test.X)
     noisy_v, missing_v = (_metric_on(scores[part], ok[part], test.y, scenario, key)
                           for part in (slice(0, n), slice(n, 2 * n)))
