@@ -238,14 +238,15 @@ def prefix_sums(u: np.ndarray) -> np.ndarray:
 
 
 def wasserstein_sorted(u: np.ndarray, v: np.ndarray, u_prefix: np.ndarray | None = None,
-                       v_counts: np.ndarray | None = None) -> float:
+                       v_counts: np.ndarray | None = None, v_at: np.ndarray | None = None) -> float:
     """First Wasserstein distance of two *sorted* samples: the area between their empirical CDFs.
 
     The same quantity as ``scipy.stats.wasserstein_distance``, in O(m log n) for a
     reference ``u`` of n values (with ``prefix_sums(u)`` precomputed) and a window
     ``v`` of m values, so a daily check does not touch every reference value. With
     ``v_counts`` the window is given as distinct values and how often each occurs,
-    and the cost falls to the number of distinct values.
+    and the cost falls to the number of distinct values; ``v_at``, when given, is
+    ``np.searchsorted(u, v, side="right")`` already found.
     On segment j, [a_j, b_j] between consecutive values of v, the window's CDF is
     p_j = C_j/m (C_j values of the window are <= a_j); the reference's CDF F reaches
     p_j at its k-th value q_j, k = ceil(p_j·n) (clipped to the segment), so the segment's area is
@@ -261,7 +262,7 @@ def wasserstein_sorted(u: np.ndarray, v: np.ndarray, u_prefix: np.ndarray | None
     ends = np.array([lo, hi])
     c_ends = np.searchsorted(u, ends, side="right")
     g_lo, g_hi = (c_ends * ends - sums[c_ends]) / n
-    cv = np.searchsorted(u, v, side="right")
+    cv = np.searchsorted(u, v, side="right") if v_at is None else v_at
     gv = (cv * v - sums[cv]) / n
     a = np.concatenate([[lo], v])
     b = np.concatenate([v, [hi]])

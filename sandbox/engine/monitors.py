@@ -210,7 +210,7 @@ def _check_signals(world, d: int, signals: set[str], start: int) -> list[Alert]:
                                 f" ({', '.join(res.drifted)})", res.share, world.plan["monitoring.drift_share"],
                                 tuple(res.drifted)))
     if "prediction_drift" in signals and full_week:
-        alerts += _prediction_drift(world, np.concatenate([log.scores for log in days]))
+        alerts += _prediction_drift(world, days)
     if "performance" in signals:
         alerts += _performance(world, d)
     if "fairness" in signals and days:
@@ -218,12 +218,27 @@ def _check_signals(world, d: int, signals: set[str], start: int) -> list[Alert]:
     return alerts
 
 
-def _prediction_drift(world, scores: np.ndarray) -> list[Alert]:
-    scores = scores[~np.isnan(scores)]
+def _day_scores(world, log) -> tuple[np.ndarray, np.ndarray]:
+    """A day's scores, sorted, and how many reference scores are <= each (kept until the reference changes)."""
     ref = world.reference_scores
-    if len(scores) < 50 or ref is None:
+    kept = log.memo.get("scores")
+    if kept is None or kept[0] is not ref:
+        scores = np.sort(log.scores[~np.isnan(log.scores)])
+        kept = log.memo["scores"] = (ref, scores, np.searchsorted(ref, scores, side="right"))
+    return kept[1], kept[2]
+
+
+def _prediction_drift(world, days) -> list[Alert]:
+    ref = world.reference_scores
+    if ref is None:
         return []
-    value = drift.wasserstein_sorted(ref, np.sort(scores), world.reference_score_sums) / world.reference_score_norm
+    parts = [_day_scores(world, log) for log in days]
+    scores = np.concatenate([p[0] for p in parts])
+    if len(scores) < 50:
+        return []
+    order = np.argsort(scores, kind="stable")  # the days' sorted runs, merged
+    at = np.concatenate([p[1] for p in parts])[order]
+    value = drift.wasserstein_sorted(ref, scores[order], world.reference_score_sums, v_at=at) / world.reference_score_norm
     threshold = world.plan["monitoring.drift_threshold"]
     if value < threshold:
         return []
