@@ -29,7 +29,7 @@ class Evaluation:
     robustness: dict
     cross_validation: dict | None
     audited: bool
-    test_scores: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)  # (scores, scored mask)
+    test_scores: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False, compare=False)  # scores, mask
 
     def to_dict(self) -> dict:
         return {"metrics": self.metrics, "groups": self.groups, "fairness": self.fairness,
@@ -66,11 +66,9 @@ def decide(scores: np.ndarray, scenario: Scenario) -> np.ndarray:
 
 def evaluate(model: ModelVersion, test: TrainingSet, scenario: Scenario, plan, train: TrainingSet,
              seed: int) -> Evaluation:
-    robust = plan["evaluation.robustness_tests"]
-    variants = _perturbed(model, test, seed) if robust else None
+    drop, *copies = _perturbed(model, test, seed) if plan["evaluation.robustness_tests"] else (None,)
     # the test set and its perturbed copies are scored in one call (scoring is row by row; a call costs milliseconds)
-    frames = [test.X, *variants[1:]] if robust else [test.X]
-    every, every_ok = predict_scores(model, pd.concat(frames, ignore_index=True) if robust else test.X,
+    every, every_ok = predict_scores(model, pd.concat([test.X, *copies], ignore_index=True) if copies else test.X,
                                      scenario.task.type)
     n = len(test.X)
     all_scores, ok = every[:n], every_ok[:n]
@@ -81,7 +79,7 @@ def evaluate(model: ModelVersion, test: TrainingSet, scenario: Scenario, plan, t
     metrics = task_metrics(y, pred, scores, scenario.task.type)
     metrics["scored_share"] = float(ok.mean())
     groups, fairness = group_metrics(y, pred, group, scenario)
-    robustness = _robustness(every[n:], every_ok[n:], variants[0], test, scenario, metrics) if robust else {}
+    robustness = _robustness(every[n:], every_ok[n:], drop, test, scenario, metrics) if copies else {}
     cv = _cross_validation(model, train, scenario, seed) if plan["evaluation.method"] == "cross_validation" else None
     return Evaluation(metrics, groups, fairness, robustness, cv, bool(plan["evaluation.fairness_audit"]),
                       (all_scores, ok))
