@@ -49,6 +49,45 @@ def test_yaml_syntax_error(scenario_copy, capsys):
     assert line <= reported <= line + 2
 
 
+@pytest.mark.parametrize(("text", "line", "words"), [
+    ("a: 1\n\tb: 2\n", 2, "found character '\\t' that cannot start any token"),
+    ("a: 1\nb: !!python/object/apply:os.system ['echo hi']\n", 2, "could not determine a constructor"),
+    ("a: 1\n---\nb: 2\n", 2, "another document"),
+])
+def test_yaml_mistakes_are_located_and_nothing_is_executed(tmp_path, text, line, words):
+    """Files are parsed once with libyaml's safe loader when present; a file with a mistake is reported with the
+    pure-Python parser's (more specific) message, and tags that would build Python objects are refused."""
+    from sandbox.yamlio import LoadError, parse_yaml_text
+
+    with pytest.raises(LoadError) as err:
+        parse_yaml_text(tmp_path / "x.yaml", text)
+    (problem,) = err.value.problems
+    assert problem.line == line and words in problem.message, problem
+
+
+def test_fast_and_pure_parsers_agree_on_every_bundled_file():
+    import yaml
+
+    from sandbox.yamlio import parse_yaml_text
+
+    files = sorted({*ROOT.glob("scenarios/**/*.yaml"), *ROOT.glob("sandbox/**/*.yaml")})
+    assert files
+    for path in files:
+        text = path.read_text()
+        doc = parse_yaml_text(path, text)
+        assert doc.data == yaml.safe_load(text), path
+        pure = yaml.compose(text, Loader=yaml.SafeLoader)
+        assert [n.start_mark.line for n in _nodes(doc.root)] == [n.start_mark.line for n in _nodes(pure)], path
+
+
+def _nodes(node):
+    yield node
+    if isinstance(node.value, list):
+        for item in node.value:
+            for part in item if isinstance(item, tuple) else (item,):
+                yield from _nodes(part)
+
+
 def test_wrong_type(scenario_copy, capsys):
     path = scenario_copy / "scenario.yaml"
     line = _replace(path, "  label_delay_days: 56", "  label_delay_days: eight weeks")
