@@ -23,6 +23,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import wait as futures_wait
 from functools import lru_cache
 from typing import Any
 
@@ -338,15 +339,20 @@ class _Callback:
             self.fn(value)
 
 
-def _wait(future: Future, progress, on_progress) -> dict:
+def _wait(future: Future, progress, on_progress, poll_s: float = 0.1) -> dict:
+    """The future's result, passing on the progress it reports meanwhile; returns as soon as it is done
+    (waiting on the progress queue alone would add a poll's delay after the last report)."""
     while True:
-        try:
-            share = progress.get(timeout=0.2)
+        done = bool(futures_wait([future], timeout=poll_s).done)
+        while True:
+            try:
+                share = progress.get_nowait()
+            except queue.Empty:
+                break
             if on_progress is not None:
                 on_progress(share)
-        except queue.Empty:
-            if future.done():
-                return future.result()
+        if done:
+            return future.result()
 
 
 def _workers() -> int:

@@ -94,3 +94,27 @@ def test_running_the_expert_plan_itself_returns_the_reference_without_waiting_on
     worker.join(timeout=120)
     assert out, "running the expert's own plan never finished"
     assert out[0][1]["score"]["total"] > 85
+
+
+def test_waiting_on_a_pool_run_passes_on_its_progress_and_returns_when_it_is_done():
+    """The waiting thread hands every progress report on, in order, and returns as soon as the run ends,
+    not after another wait on the (now silent) progress queue."""
+    import queue
+    import threading
+    import time
+    from concurrent.futures import Future
+
+    from sandbox.service import _wait
+
+    future, progress, seen = Future(), queue.Queue(), []
+
+    def work():
+        for share in (0.25, 0.5, 1.0):
+            progress.put(share)
+        future.set_result({"done": True})
+
+    threading.Timer(0.05, work).start()
+    t0 = time.perf_counter()
+    assert _wait(future, progress, seen.append, poll_s=30) == {"done": True}
+    assert time.perf_counter() - t0 < 10  # far below the 30 s poll: it returned on completion
+    assert seen == [0.25, 0.5, 1.0]
