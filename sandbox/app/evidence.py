@@ -34,19 +34,27 @@ def data_explorer(attempt: dict, loaded) -> None:
     if p["sources"]:
         st.markdown("**Sources** (silos and legacy systems, with the faults each is known for)")
         st.dataframe(pd.DataFrame(p["sources"]), hide_index=True, width="stretch")
-    cols = pd.DataFrame(p["columns"])
     st.markdown("**Columns**: share missing as the data arrive")
-    st.dataframe(cols.style.format({"missing": "{:.1%}"}), hide_index=True, width="stretch")
-    groups = pd.DataFrame(p["groups"])
+    st.dataframe(pd.DataFrame(p["columns"]), hide_index=True, width="stretch",
+                 column_config={"missing": st.column_config.NumberColumn(format="percent")})
     st.markdown(f"**Groups**: cases and {p['outcome']} by protected attribute")
-    chart = alt.Chart(groups).mark_bar(color=PALETTE[0]).encode(
-        x=alt.X(f"{p['outcome']}:Q"), y=alt.Y("group:N", title=None), row=alt.Row("attribute:N", title=None),
-        tooltip=["attribute", "group", "cases", alt.Tooltip(f"{p['outcome']}:Q", format=".3f")])
-    st.altair_chart(chart, width="stretch")
+    st.vega_lite_chart(spec=_groups_chart(attempt["scenario_id"], attempt["seed"]), width="stretch")
     st.caption("In words: " + " ".join(f"{r['attribute']} {r['group']}: {r['cases']:,} cases ({r['share']:.0%}),"
                                         f" {p['outcome']} {r[p['outcome']]:.3f}." for r in p["groups"]))
-    st.dataframe(groups.style.format({"share": "{:.1%}", p["outcome"]: "{:.3f}"}), hide_index=True,
-                 width="stretch")
+    st.dataframe(pd.DataFrame(p["groups"]), hide_index=True, width="stretch",
+                 column_config={"share": st.column_config.NumberColumn(format="percent"),
+                                p["outcome"]: st.column_config.NumberColumn(format="%.3f")})
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _groups_chart(scenario_id: str, seed: int) -> dict:
+    """The per-group chart of the historical data as a Vega-Lite spec, built with Altair once per scenario and
+    seed (building and validating the chart cost more than drawing it, on every rerun of the page)."""
+    p = _profile(scenario_id, seed)
+    return alt.Chart(pd.DataFrame(p["groups"])).mark_bar(color=PALETTE[0]).encode(
+        x=alt.X(f"{p['outcome']}:Q"), y=alt.Y("group:N", title=None), row=alt.Row("attribute:N", title=None),
+        tooltip=["attribute", "group", "cases", alt.Tooltip(f"{p['outcome']}:Q", format=".3f")]
+    ).resolve_scale(y="independent").to_dict()  # each attribute's panel lists its own groups only
 
 
 def model_evaluation(attempt: dict, loaded) -> None:

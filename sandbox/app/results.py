@@ -19,10 +19,19 @@ def learner_copy(result: dict) -> dict:
     return out
 
 
-def charts(result: dict) -> None:
-    from sandbox.report import timeline_figure, timeline_summary
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _timeline(run_key: str):
+    """A finished run's timeline figure, drawn once per server for every learner who opens it (a run is
+    fixed by its key; building the figure costs tens of milliseconds, showing a built one about two)."""
+    from sandbox.report import timeline_figure
 
-    st.plotly_chart(timeline_figure(result, height=1100), width="stretch")
+    return timeline_figure(state.store().get_run(run_key), height=1100)
+
+
+def charts(result: dict, run_key: str) -> None:
+    from sandbox.report import timeline_summary
+
+    st.plotly_chart(_timeline(run_key), width="stretch")
     st.caption("In words: " + timeline_summary(result) + " Dotted lines mark events; triangles mark alerts.")
 
 
@@ -34,7 +43,10 @@ def incidents(result: dict) -> None:
              "open at the end": i["open_at_end"]} for i in result["incidents"]]
     st.markdown(f"#### Incidents ({len(rows)})")
     if rows:
-        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+        day = st.column_config.NumberColumn(format="%.1f")  # events fall within a day: 188.999 reads as 189.0
+        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch",
+                     column_config={c: day for c in ("started (day)", "detected (day)", "time to detect (days)",
+                                                     "time to recover (days)")})
     for g in result["governance"]:
         (st.success if g["passed"] else st.error)(f"{g['title']}: {g['outcome']}")
 
@@ -105,7 +117,7 @@ def show(attempt: dict) -> None:
     with figures:
         st.markdown("#### Key figures")
         st.dataframe(ui.key_figures(result), hide_index=True, width="stretch")
-    charts(result)
+    charts(result, attempt["run_key"])
     incidents(result)
     drift_report(result, attempt)
     st.markdown("#### Downloads")
