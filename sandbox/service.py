@@ -164,6 +164,7 @@ class Runner:
         self._manager = None
         self._lock = threading.Lock()
         self._inflight: dict[str, _Job] = {}
+        self._prefetching = False
 
     def _submit(self, fn: Callable, *args) -> Future:
         if self.workers == 0:
@@ -225,6 +226,29 @@ class Runner:
             return self._simulate(scenario_id, plan, seed, difficulty, reference, progress)
 
         return key, self._once(key, scenario_id, compute, on_progress)
+
+    def prefetch(self, scenario_id: str, plan: dict, seed: int, difficulty: str) -> bool:
+        """Start the run of ``plan`` before the learner asks for it, when nothing else is being computed (a
+        learner who opens the page to play a saved plan nearly always plays it: the click then waits on the
+        run already under way, or finds it in the cache). Never in the caller's thread, never beside other
+        work, one at a time. True when a prefetch was started."""
+        if self.workers == 0:
+            return False
+        with self._lock:
+            if self._inflight or self._prefetching:
+                return False
+            self._prefetching = True
+
+        def work():
+            try:
+                self.run(scenario_id, plan, seed, difficulty)  # a cached run returns at once
+            except Exception:  # the learner's own click reports any problem
+                pass
+            finally:
+                self._prefetching = False
+
+        threading.Thread(target=work, name="sandbox-prefetch", daemon=True).start()
+        return True
 
     def reference(self, scenario_id: str, seed: int, difficulty: str) -> dict | None:
         """The expert plan's run on the same seed and difficulty (scored against itself), cached."""

@@ -118,3 +118,37 @@ def test_waiting_on_a_pool_run_passes_on_its_progress_and_returns_when_it_is_don
     assert _wait(future, progress, seen.append, poll_s=30) == {"done": True}
     assert time.perf_counter() - t0 < 10  # far below the 30 s poll: it returned on completion
     assert seen == [0.25, 0.5, 1.0]
+
+
+def test_a_prefetched_run_is_the_one_the_click_gets_and_a_busy_server_prefetches_nothing(tmp_path, naive,
+                                                                                         monkeypatch):
+    import threading
+    import time
+
+    import sandbox.service as service
+
+    runner = Runner(open_store(f"sqlite:///{tmp_path / 's.db'}"), workers=0)
+    assert not runner.prefetch(SID, naive, 5, "introductory"), "no prefetch into the caller's own thread"
+    runner.reference(SID, 5, "introductory")
+    calls, started, release = [], threading.Event(), threading.Event()
+
+    def slow(scenario_id, plan, seed, difficulty, reference, on_progress):
+        calls.append(seed)
+        started.set()
+        release.wait(60)
+        return service.simulate(scenario_id, plan, seed, difficulty, reference, service._Callback(on_progress))
+
+    runner.workers = 1  # the pool is this test's own threads
+    monkeypatch.setattr(runner, "_simulate", slow)
+    assert runner.prefetch(SID, naive, 5, "introductory")
+    assert started.wait(60)
+    assert not runner.prefetch(SID, naive, 6, "introductory"), "a busy server prefetches nothing"
+    clicked = []
+    click = threading.Thread(target=lambda: clicked.append(runner.run(SID, naive, 5, "introductory")))
+    click.start()
+    time.sleep(0.2)
+    release.set()
+    click.join(120)
+    assert calls == [5], "the click waited on the prefetched run instead of simulating again"
+    assert clicked and clicked[0][1]["score"]["total"] is not None
+    assert runner.cached(clicked[0][0]) == clicked[0][1]

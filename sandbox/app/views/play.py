@@ -15,6 +15,7 @@ mode = st.radio("How to play", ["The whole year at once", "Step by step"], index
                 horizontal=True, key="play-mode")
 if mode == "The whole year at once":
     st.markdown("Your decisions run for the whole simulated year; incidents get the responses your plan implies.")
+    state.runner().prefetch(attempt["scenario_id"], attempt["plan"], attempt["seed"], attempt["difficulty"])
     if st.button("Run the year", type="primary", icon=":material/play_arrow:"):
         play.run_batch(attempt)
 else:
