@@ -165,6 +165,7 @@ class Runner:
         self._lock = threading.Lock()
         self._inflight: dict[str, _Job] = {}
         self._prefetching = False
+        self._busy = 0  # pool jobs submitted and not yet finished
 
     def _submit(self, fn: Callable, *args) -> Future:
         if self.workers == 0:
@@ -179,7 +180,18 @@ class Runner:
                 ctx = multiprocessing.get_context("spawn")
                 self._pool = ProcessPoolExecutor(self.workers, mp_context=ctx)
                 self._manager = ctx.Manager()
-        return self._pool.submit(_then_release, fn, *args)
+            self._busy += 1
+        try:
+            future = self._pool.submit(_then_release, fn, *args)
+        except BaseException:
+            self._released(None)
+            raise
+        future.add_done_callback(self._released)
+        return future
+
+    def _released(self, _future: Future | None) -> None:
+        with self._lock:
+            self._busy -= 1
 
     def cached(self, key: str) -> dict | None:
         return self.store.get_run(key) if self.store is not None else None
@@ -228,14 +240,14 @@ class Runner:
         return key, self._once(key, scenario_id, compute, on_progress)
 
     def prefetch(self, scenario_id: str, plan: dict, seed: int, difficulty: str) -> bool:
-        """Start the run of ``plan`` before the learner asks for it, when nothing else is being computed (a
-        learner who opens the page to play a saved plan nearly always plays it: the click then waits on the
-        run already under way, or finds it in the cache). Never in the caller's thread, never beside other
-        work, one at a time. True when a prefetch was started."""
-        if self.workers == 0:
+        """Start the run of ``plan`` before the learner asks for it, when the pool is idle (a learner who opens
+        the page to play a saved plan nearly always plays it: the click then waits on the run already under
+        way, or finds it in the cache). Only with two workers or more, so one stays free for whoever acts next
+        (a step, an evaluation); never in the caller's thread; one at a time. True when a prefetch started."""
+        if self.workers < 2:
             return False
         with self._lock:
-            if self._inflight or self._prefetching:
+            if self._inflight or self._prefetching or self._busy:
                 return False
             self._prefetching = True
 

@@ -62,8 +62,8 @@ def test_step_mode_survives_a_reload_at_the_same_simulated_day(server, browser):
     page.get_by_text("Step by step").click()
     page.get_by_role("button", name="Advance a month").click()
     page.get_by_text("of 365").first.wait_for()
-    page.wait_for_function("() => !document.querySelector('[data-testid=\"stMetricValue\"]')"
-                           "?.innerText.startsWith('0 ')")
+    page.wait_for_function("() => { const m = document.querySelector('[data-testid=\"stMetricValue\"]');"
+                           " return m !== null && !m.innerText.startsWith('0 '); }")
     before = _day(page)
     page.reload()
     page.get_by_role("heading", level=1, name="Play the year").wait_for()

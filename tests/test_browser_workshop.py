@@ -95,8 +95,8 @@ def test_a_facilitator_and_three_learners_run_a_workshop(server, browser):
         page.get_by_role("heading", level=1, name="Play the year").wait_for()
         page.get_by_text("Step by step").click()
         page.get_by_role("button", name=button).click()
-        page.wait_for_function("() => !document.querySelector('[data-testid=stMetricValue]')"
-                               "?.innerText.startsWith('0 ')")
+        page.wait_for_function("() => { const m = document.querySelector('[data-testid=stMetricValue]');"
+                               " return m !== null && !m.innerText.startsWith('0 '); }")
         days[page] = page.locator("[data-testid='stMetricValue']").first.inner_text().split()[0]
     assert days[ada] == "7" and days[ben] == "30"
     cy.get_by_role("link", name="Play the year").click()  # Cy watches Team 1's run with Ada

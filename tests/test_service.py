@@ -129,6 +129,7 @@ def test_a_prefetched_run_is_the_one_the_click_gets_and_a_busy_server_prefetches
 
     runner = Runner(open_store(f"sqlite:///{tmp_path / 's.db'}"), workers=0)
     assert not runner.prefetch(SID, naive, 5, "introductory"), "no prefetch into the caller's own thread"
+    assert not Runner(None, workers=1).prefetch(SID, naive, 5, "introductory"), "one worker stays free for others"
     runner.reference(SID, 5, "introductory")
     calls, started, release = [], threading.Event(), threading.Event()
 
@@ -138,7 +139,7 @@ def test_a_prefetched_run_is_the_one_the_click_gets_and_a_busy_server_prefetches
         release.wait(60)
         return service.simulate(scenario_id, plan, seed, difficulty, reference, service._Callback(on_progress))
 
-    runner.workers = 1  # the pool is this test's own threads
+    runner.workers = 2  # the pool is this test's own threads
     monkeypatch.setattr(runner, "_simulate", slow)
     assert runner.prefetch(SID, naive, 5, "introductory")
     assert started.wait(60)
