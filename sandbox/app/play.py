@@ -101,6 +101,15 @@ def messages(team_id: int) -> None:
                 icon=":material/campaign:")
 
 
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _partial_timeline(key: str, _partial: dict):
+    """The timeline so far of a step-mode run, built once for every team member who views that point of the run
+    (``key``: the run and its actions so far, which fix it; the timeline itself is not hashed)."""
+    from sandbox.report import timeline_figure
+
+    return timeline_figure(_partial, height=900)
+
+
 def step_panel(attempt: dict) -> None:
     with st.spinner("Restoring your run…"):
         s = step_state(attempt)
@@ -129,10 +138,11 @@ def step_panel(attempt: dict) -> None:
         step(attempt, {"op": "advance", "days": days})
     timeline = s["state"]["timeline"]
     if timeline:
-        from sandbox.report import timeline_figure
+        from sandbox.service import run_key
 
         partial = {"timeline": timeline, "events": s["state"]["events"], "alerts": s["state"]["alerts"]}
-        st.plotly_chart(timeline_figure(partial, height=900), width="stretch")
+        key = run_key(attempt["scenario_id"], attempt["plan"], attempt["seed"], attempt["difficulty"], s["actions"])
+        st.plotly_chart(_partial_timeline(key, partial), width="stretch")
         last = timeline[-1]
         st.caption(f"In words: up to day {last['day']}, {sum(r['harms'] for r in timeline):,} harmful decisions, "
                    f"{len(s['state']['alerts'])} alerts; today's backlog {last['backlog']:,} cases.")
