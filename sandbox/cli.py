@@ -14,6 +14,7 @@ from pathlib import Path
 
 from sandbox.yamlio import LoadError
 
+RUN_FILE_MAX_BYTES = 200 * 1024 * 1024  # a year's run result is a few MB
 KPI_LABELS = (
     ("cases", "cases decided", "{:,}"),
     ("automated_share", "decided automatically", "{:.1%}"),
@@ -135,12 +136,13 @@ def cmd_schema(args) -> int:
 
 
 def cmd_run(args) -> int:
-    from sandbox.engine import Simulation, SimulationError
-    from sandbox.engine.result import to_json
     from sandbox.loader import load_plan, load_scenario
 
-    loaded = load_scenario(args.scenario)
+    loaded = load_scenario(args.scenario)  # the files are checked before the engine (numpy, scikit-learn) loads
     plan = load_plan(loaded, args.plan)
+    from sandbox.engine import Simulation, SimulationError
+    from sandbox.engine.result import to_json
+
     if args.dry_run:
         print(f"ready: {loaded.id} with plan '{plan.name}', seed {args.seed}, {args.difficulty}")
         return 0
@@ -211,14 +213,15 @@ def cmd_score(args) -> int:
     from sandbox.engine.result import to_json
     from sandbox.loader import load_scenario
     from sandbox.scoring import score_run
+    from sandbox.yamlio import read_text_file
 
     try:
-        result = json.loads(args.run.read_text(encoding="utf-8"))
+        result = json.loads(read_text_file(args.run, RUN_FILE_MAX_BYTES))
         scenario_id = result["scenario"]["id"]
-    except FileNotFoundError:
-        print(f"{args.run}:1: (file): file not found", file=sys.stderr)
+    except LoadError as exc:
+        print(exc, file=sys.stderr)
         return 1
-    except (json.JSONDecodeError, KeyError, TypeError) as exc:
+    except (json.JSONDecodeError, KeyError, TypeError, RecursionError) as exc:
         print(f"{args.run}:1: (file): not a run result written by 'sandbox run --out' ({exc})", file=sys.stderr)
         return 1
     loaded = load_scenario(scenario_id)

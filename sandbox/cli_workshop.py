@@ -1,5 +1,6 @@
-"""``sandbox workshop create | export``: set up a workshop before the day, export it after (scores CSV, full
-JSON, or the offline HTML debrief report).
+"""``sandbox workshop create | export | unlock``: set up a workshop before the day, export it after (scores
+CSV, full JSON, or the offline HTML debrief report), and lift every wait on the facilitator's sign-in from the
+room's laptop if wrong passphrases have held the console back.
 
 The facilitator passphrase comes from ``SANDBOX_FACILITATOR_PASSPHRASE`` when it is set (configuration),
 else it is asked for at the terminal, else (no terminal: a script) one is made up and shown once.
@@ -18,7 +19,8 @@ PUBLIC_URL_ENV = "SANDBOX_PUBLIC_URL"
 
 
 def add_commands(sub) -> None:
-    p = sub.add_parser("workshop", help="create a workshop (join code and link) or export one")
+    p = sub.add_parser("workshop", help="create a workshop (join code and link), export one, or unlock its "
+                       "facilitator sign-in")
     cmds = p.add_subparsers(dest="workshop_command", required=True)
     c = cmds.add_parser("create", help="create a workshop and print its join code and link")
     c.add_argument("--scenario", required=True, help="scenario id")
@@ -40,6 +42,10 @@ def add_commands(sub) -> None:
     e.add_argument("--out", type=Path, required=True, help="file to write")
     e.add_argument("--db", help="database URL (default: DATABASE_URL, else a SQLite file in ./sandbox-data)")
     e.set_defaults(func=cmd_export)
+    u = cmds.add_parser("unlock", help="lift every wait that wrong passphrases put on the facilitator's sign-in")
+    u.add_argument("code", help="the workshop's join code")
+    u.add_argument("--db", help="database URL (default: DATABASE_URL, else a SQLite file in ./sandbox-data)")
+    u.set_defaults(func=cmd_unlock)
 
 
 def _store(url: str | None):
@@ -92,4 +98,24 @@ def cmd_export(args) -> int:
         return 1
     args.out.write_text(text, encoding="utf-8")
     print(f"{args.format.upper()} written to {args.out}")
+    return 0
+
+
+def cmd_unlock(args) -> int:
+    from sandbox.store.common import StoreError, now
+    from sandbox.workshop import show_code
+
+    store = _store(args.db)
+    try:
+        found = store.workshop(args.code)
+        tries = store.sign_in_tries(found["id"])
+        store.unlock_sign_in(args.code)
+    except StoreError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    held = [c for c, t in tries.items() if c != "*" and t["wait_until"] is not None and t["wait_until"] > now()]
+    wrong = sum(t["failures"] for c, t in tries.items() if c != "*")
+    print(f"workshop '{found['name']}' ({show_code(found['code'])}): sign-in unlocked; {wrong} wrong "
+          f"passphrase{'s' if wrong != 1 else ''} in a row forgotten"
+          + (f", {len(held)} address{'es' if len(held) != 1 else ''} no longer held back" if held else ""))
     return 0

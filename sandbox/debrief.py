@@ -88,7 +88,9 @@ def describe(rows: list[dict], metric: str) -> str:
 def reflection_questions(lesson: Path) -> list[str]:
     """The learners' reflection questions: the bullets under '## For learners' in the reflection lesson."""
     out, inside = [], False
-    for line in lesson.read_text(encoding="utf-8").splitlines():
+    from sandbox.yamlio import AUTHORED, read_text_file
+
+    for line in read_text_file(lesson, AUTHORED.max_bytes).splitlines():
         if line.startswith("## "):
             inside = line.strip() == "## For learners"
         elif inside and (m := re.match(r"^- (.+)$", line)):

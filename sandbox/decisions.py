@@ -12,6 +12,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from sandbox.yamlio import quote
+
 
 @dataclass(frozen=True)
 class Decision:
@@ -233,10 +235,10 @@ def check_choice(decision: Decision, value: Any, source_ids: list[str]) -> str |
         allowed = decision.choices or ("primary", *source_ids)
         if not isinstance(value, list):
             return f"expected a list drawn from: {', '.join(allowed)}"
-        bad = [v for v in value if v not in allowed]
-        return f"unknown choice(s) {', '.join(map(str, bad))}; allowed: {', '.join(allowed)}" if bad else None
-    if value not in decision.choices:
-        return f"invalid choice '{value}'; allowed: {', '.join(decision.choices)}"
+        bad = [v for v in value if not isinstance(v, str) or v not in allowed]
+        return f"unknown choice(s) {quote(', '.join(map(quote, bad)))}; allowed: {', '.join(allowed)}" if bad else None
+    if not isinstance(value, str) or value not in decision.choices:
+        return f"invalid choice '{quote(value)}'; allowed: {', '.join(decision.choices)}"
     return None
 
 

@@ -9,6 +9,7 @@ import io
 import json
 
 from sandbox import workshop as ws
+from sandbox.inert import csv_cell
 from sandbox.store import Store
 from sandbox.store.common import StoreError
 
@@ -56,7 +57,7 @@ def export(store: Store, code: str, fmt: str, audience: str = "facilitator") -> 
         fields = list(rows[0]) if rows else ["workshop", "code", "learner", "team", "phase", "total"]
         writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\n")
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows({k: csv_cell(v) for k, v in row.items()} for row in rows)  # names cannot run as formulas
         return out.getvalue()
     if fmt == "html":
         from sandbox.workshop_report import render
@@ -170,3 +171,27 @@ def push_on(store: Store, workshop: dict, team: dict) -> dict[str, list[str]]:
     store.save_decisions(attempt["id"], {k: default[k] for keys in taken.values() for k in keys}, phase=todo[-1])
     store.record_push(team["id"], taken)
     return taken
+
+
+def refusal(store: Store, attempt: dict, phases: list[str] | tuple[str, ...] = ()) -> str | None:
+    """Why the attempt's decisions or run may not change now, as a sentence for the learner, or None: the
+    workshop's lock covers saves, uploads, runs, retries and step moves; a save or upload also needs the phases
+    it changes to be open."""
+    from sandbox.lessons import PHASE_TITLES
+
+    paced = store.workshop_of_attempt(attempt["id"])
+    if paced is None:
+        return None
+    if paced["locked"]:
+        return ("Your facilitator has locked decisions for now: nothing can be saved, uploaded, run or moved "
+                "until they unlock them.")
+    closed = [PHASE_TITLES[p].lower() for p in dict.fromkeys(phases) if p not in paced["open_phases"]]
+    if closed:
+        return f"Your facilitator has not opened the {' and '.join(closed)} phase{'s' if len(closed) > 1 else ''} yet."
+    return None
+
+
+def step_run_under_way(attempt: dict) -> bool:
+    """A step-mode run has begun and not finished: its decisions are fixed until it ends or is started again
+    (replaying its moves under other decisions would tell another story)."""
+    return bool((attempt["snapshot"] or {}).get("actions")) and attempt["phase"] == "play"

@@ -18,7 +18,16 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from sandbox.yamlio import LoadError, Problem, YamlDoc, parse_model, parse_yaml_text, read_yaml
+from sandbox.yamlio import (
+    AUTHORED,
+    LoadError,
+    Problem,
+    YamlDoc,
+    parse_model,
+    parse_yaml_text,
+    read_text_file,
+    read_yaml,
+)
 
 PHASES = ("problem", "data", "development", "evaluation", "deployment", "monitoring", "retraining", "feedback",
           "governance")
@@ -143,8 +152,8 @@ def lesson_anchors(folder: Path) -> dict[str, frozenset[str]]:
     out = {}
     for path in sorted(folder.glob("*.md")):
         try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
+            text = read_text_file(path, AUTHORED.max_bytes)
+        except LoadError:
             continue
         lines = text.splitlines()
         if lines and lines[0].strip() == "---":
@@ -178,10 +187,7 @@ def _outside_code(body: str):
 
 
 def read_lesson(path: Path) -> Lesson:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise LoadError([Problem(str(path), 1, "", f"cannot read file: {exc}")]) from None
+    text = read_text_file(path, AUTHORED.max_bytes)
     lines = text.splitlines()
     if not lines or lines[0].strip() != "---" or "---" not in (s.strip() for s in lines[1:]):
         raise LoadError([Problem(str(path), 1, "", "a lesson starts with front matter between '---' lines")])

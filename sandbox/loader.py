@@ -12,7 +12,7 @@ from typing import Any
 
 from sandbox.decisions import BY_ID, PlanFile, check_choice, defaults
 from sandbox.scenario import Scenario
-from sandbox.yamlio import LoadError, Problem, YamlDoc, parse_model, read_yaml
+from sandbox.yamlio import PLAN, LoadError, Problem, YamlDoc, parse_model, quote, read_yaml
 
 SCENARIOS_DIR = Path(__file__).resolve().parent.parent / "scenarios"
 LESSONS_DIR = Path(__file__).resolve().parent.parent / "lessons"
@@ -102,15 +102,21 @@ def load_plan(loaded: LoadedScenario, ref: str | Path | None) -> Plan:
     path = resolve_plan_path(loaded, ref)
     if path is None:
         return Plan("defaults", _all_defaults(loaded.scenario))
-    doc = read_yaml(path)
+    doc = read_yaml(path, PLAN)
     return plan_from_doc(doc, loaded.scenario)
 
 
-def plan_from_doc(doc: YamlDoc, scenario: Scenario) -> Plan:
+def plan_file(doc: YamlDoc, scenario: Scenario) -> PlanFile:
+    """A plan file's own contents, every decision and answer in it checked: what the file names, no defaults."""
     pf = parse_model(doc, PlanFile)
     problems = _plan_problems(doc, pf, scenario)
     if problems:
         raise LoadError(problems)
+    return pf
+
+
+def plan_from_doc(doc: YamlDoc, scenario: Scenario) -> Plan:
+    pf = plan_file(doc, scenario)
     decisions = _all_defaults(scenario)
     decisions.update(pf.decisions)
     return Plan(pf.name, decisions, dict(pf.impact_answers), pf.description)
@@ -143,14 +149,16 @@ def _plan_problems(doc: YamlDoc, pf: PlanFile, scenario: Scenario) -> list[Probl
         elif answer not in questions[qid].points:
             allowed = ", ".join(questions[qid].points)
             problems.append(Problem(str(doc.path), doc.line_of(loc), f"impact_answers.{qid}",
-                                    f"invalid answer '{answer}'; allowed: {allowed}"))
+                                    f"invalid answer '{quote(answer)}'; allowed: {allowed}"))
     return problems
 
 
 def _decision_problem(key: str, value: Any, scenario: Scenario) -> str | None:
     if key in scenario.decisions:
         choices = scenario.decisions[key].choices
-        return None if value in choices else f"invalid choice '{value}'; allowed: {', '.join(choices)}"
+        if isinstance(value, str) and value in choices:
+            return None
+        return f"invalid choice '{quote(value)}'; allowed: {', '.join(choices)}"
     if key not in BY_ID:
         return "unknown decision id"
     return check_choice(BY_ID[key], value, scenario.source_ids())

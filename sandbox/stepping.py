@@ -37,12 +37,17 @@ def _inject_op(inject: dict) -> dict | None:
 def move(store, runner, attempt_id: int, action: dict) -> dict:
     """Apply ``action`` (``{"op": "state"}`` only reads, unless injects are due) to the attempt's step-mode
     run and save it; returns the runner's answer with ``delivered`` (the injects that reached the run)."""
+    from sandbox.facilitation import refusal
+
     for _ in range(MOVE_TRIES):
         attempt = store.attempt(attempt_id)
+        why = refusal(store, attempt) if action["op"] != "state" else None
+        if why:  # the facilitator's lock covers step moves (a read still takes the injects due)
+            raise StoreError(why)
         team = store.team_of_attempt(attempt_id)
         due = store.due_injects(team["id"]) if team else []
         ops = [op for i in due if (op := _inject_op(i)) is not None]
-        if not ops and action["op"] == "state":
+        if not due and action["op"] == "state":  # a message-only inject is delivered by this read too
             out = runner.step(attempt["scenario_id"], attempt["plan"], attempt["seed"], attempt["difficulty"],
                               actions_of(attempt), action)
             return {**out, "delivered": []}

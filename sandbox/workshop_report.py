@@ -14,6 +14,7 @@ from datetime import datetime
 
 from sandbox import debrief as db
 from sandbox import peer
+from sandbox.inert import plotly
 from sandbox.report import PALETTE, _page
 from sandbox.workshop import show_code, tally
 
@@ -68,7 +69,7 @@ def _years(results: dict[str, dict]) -> str:
         fig = go.Figure()
         for i, who in enumerate(results):
             mine = [r for r in rows if r["who"] == who]
-            fig.add_trace(go.Scatter(x=[r["day"] for r in mine], y=[r["value"] for r in mine], name=who,
+            fig.add_trace(go.Scatter(x=[r["day"] for r in mine], y=[r["value"] for r in mine], name=plotly(who),
                                      mode="lines", line={"color": PALETTE[i % len(PALETTE)],
                                                          "dash": DASHES[i % len(DASHES)]}))
         fig.update_layout(height=340, margin={"l": 60, "r": 20, "t": 30, "b": 40}, template="simple_white",

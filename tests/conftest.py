@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import functools
+import os
 from pathlib import Path
 
 import pytest
@@ -8,9 +9,20 @@ import pytest
 from sandbox.engine import Simulation
 from sandbox.loader import load_plan, load_scenario
 
+# the app's pages turn an unexpected error into a sentence for the learner (``sandbox.app.errors``); under test
+# it is raised, so AppTest sees it (tests/test_security.py checks the sentence with this unset)
+os.environ.setdefault("SANDBOX_RAISE_PAGE_ERRORS", "1")
 ROOT = Path(__file__).resolve().parent.parent
 FLAGSHIP = "benefits-triage"
 TINY = ROOT / "tests" / "fixtures" / "tiny"
+
+
+def shown(markdown_source: str) -> str:
+    """What a Markdown element shows: learner text is escaped (``sandbox.inert``), the backslashes are not shown."""
+    import re
+    import string
+
+    return re.sub("\\\\([" + re.escape(string.punctuation) + "])", r"\1", markdown_source)
 
 
 @functools.cache

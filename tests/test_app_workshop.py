@@ -7,6 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from conftest import shown
 from streamlit.testing.v1 import AppTest
 
 import sandbox.app
@@ -260,20 +261,24 @@ def test_teams_review_each_others_strategy_and_the_facilitator_sees_the_averages
     assert any("A validation gate from day one" in m.value for m in ben.markdown)
     console = _tab(_console(workshop["code"]), "Debrief")
     assert any("1 of 2 possible reviews saved" in c.value for c in console.caption)
-    words = next(c.value for c in console.caption if c.value.startswith("In words: Peer review"))
+    words = shown(next(c.value for c in console.caption if c.value.startswith("In words: Peer review")))
     assert "Team 2 9 of 21 from 1 review (strongest: Data" in words and "Team 1 not reviewed yet" in words
 
 
-def test_an_observer_watches_every_team_and_writes_notes_the_facilitator_reads(db, workshop):
+def test_an_observer_named_by_the_facilitator_watches_every_team_and_writes_notes(db, workshop):
     _join(workshop["code"], "Ada")
     db.form_teams(workshop["id"])
     db.add_inject(workshop["id"], "email", "The portal is down", "SWITCH TO MANUAL")
-    at = AppTest.from_file(MAIN, default_timeout=60)
-    at.query_params["join"] = workshop["code"]
+    at = _join(workshop["code"], "Olu")  # nobody chooses to observe: Olu waits as a learner and sees no team
+    assert not at.radio and not at.dataframe and not any("portal" in m.value for m in at.markdown)
+    assert any("waiting room" in i.value for i in at.info)
+    console = _console(workshop["code"])
+    olu = next(p for p in db.members(workshop["id"]) if p["name"] == "Olu")
+    console.selectbox[0].set_value(olu)
+    console.selectbox[1].set_value("observers")
+    _ok(_button(console, "Move").click().run())
+    assert db.membership(olu["learner_id"])["role"] == "observer"
     _ok(at.run())
-    at.text_input[1].input("Olu")
-    at.radio[0].set_value("observer")
-    _ok(_button(at, "Join").click().run())
     assert any("You are observing" in i.value for i in at.info)
     teams = at.dataframe[0].value
     assert list(teams["team"]) == ["Team 1"] and "decided" in teams.columns and "day" in teams.columns

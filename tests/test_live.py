@@ -209,7 +209,8 @@ def test_a_learner_chooses_a_team_with_room_only(db_url):
     store = open_store(db_url)
     found = create_workshop(store, SCENARIO, "Choose", PASS, team_size=1)
     ada, ben = (store.join_workshop(found["code"], n)["learner"] for n in ("Ada", "Ben"))
-    watcher = store.join_workshop(found["code"], "Obi", role="observer")["learner"]
+    watcher = store.join_workshop(found["code"], "Obi")["learner"]
+    store.set_role(store.workshop(found["code"])["id"], watcher["id"], "observer")  # named by the facilitator
     team = store.add_team(found["id"])
     store.choose_team(found["id"], ada["id"], team["id"])
     assert store.team_of(ada["id"])["id"] == team["id"]

@@ -113,7 +113,8 @@ def test_teams_review_each_other_only_once_the_debrief_is_open_and_never_themsel
     elsewhere = store.form_teams(other["id"])[0]
     with pytest.raises(StoreError, match="not in your workshop"):
         store.save_peer_review(people[0]["id"], elsewhere["id"], points, "", "")
-    watcher = store.join_workshop(found["code"], "Watcher", "observer")["learner"]
+    watcher = store.join_workshop(found["code"], "Watcher")["learner"]
+    store.set_role(store.workshop(found["code"])["id"], watcher["id"], "observer")  # named by the facilitator
     with pytest.raises(StoreError, match="only a learner in a team"):
         store.save_peer_review(watcher["id"], two["id"], points, "", "")
 
@@ -149,7 +150,8 @@ def test_the_scores_csv_carries_each_learners_team_peer_total(db_url, section):
 def test_observers_notes_are_kept_with_their_name_and_they_see_injects_without_expected_actions(db_url):
     store = open_store(db_url)
     found, _, formed = _workshop(store, teams=1)
-    watcher = store.join_workshop(found["code"], "Ines", "observer")["learner"]
+    watcher = store.join_workshop(found["code"], "Ines")["learner"]
+    store.set_role(store.workshop(found["code"])["id"], watcher["id"], "observer")  # named by the facilitator
     sent = store.add_inject(found["id"], "email", "The portal is down", "Switch to manual processing")
     from datetime import timedelta
 

@@ -72,6 +72,7 @@ def test_a_version_3_database_keeps_its_notes_and_gains_authors_and_peer_reviews
     s.add_note(found["id"], "Written at version 3")
     engine = create_engine(url)
     with engine.begin() as conn:  # back to how version 3 left it
+        tables.sign_in_tries.drop(conn)
         tables.peer_reviews.drop(conn)
         conn.execute(text("ALTER TABLE notes DROP COLUMN author"))
         conn.execute(tables.meta.update().values(value="3"))
@@ -79,6 +80,21 @@ def test_a_version_3_database_keeps_its_notes_and_gains_authors_and_peer_reviews
     again = open_store(url)
     assert [(n["text"], n["author"]) for n in again.notes(found["id"])] == [("Written at version 3", None)]
     assert again.peer_reviews(found["id"]) == []
+
+
+def test_a_version_4_database_gains_per_address_sign_in_waits(url):
+    from sandbox.facilitation import create_workshop
+
+    s = open_store(url)
+    found = create_workshop(s, "water-mains", "Before", "correct horse battery")
+    engine = create_engine(url)
+    with engine.begin() as conn:  # back to how version 4 left it
+        tables.sign_in_tries.drop(conn)
+        conn.execute(tables.meta.update().values(value="4"))
+    assert upgrade(engine) == 4
+    again = open_store(url)
+    assert again.facilitator_sign_in(found["code"], "correct horse battery", client="10.0.0.7")["id"] == found["id"]
+    assert again.sign_in_tries(found["id"]) == {"*": {"failures": 0, "wait_until": None}}
 
 
 def test_a_database_from_a_newer_version_is_refused(url):

@@ -88,7 +88,8 @@ def room(store):
     """A workshop with seven learners and an observer in the waiting room."""
     found = create_workshop(store, "benefits-triage", "Ministry pilot", PASS, team_size=3, seed=5)
     people = [store.join_workshop(found["code"].lower(), f"Learner {i}")["learner"] for i in range(7)]
-    observer = store.join_workshop(ws.show_code(found["code"]), "Observer", role="observer")["learner"]
+    observer = store.join_workshop(ws.show_code(found["code"]), "Observer")["learner"]
+    store.set_role(found["id"], observer["id"], "observer")  # named by the facilitator
     return found, people, observer
 
 

@@ -13,7 +13,9 @@ import streamlit as st
 from sandbox import facilitation
 from sandbox import injects as inj
 from sandbox.app import live, state, ui
+from sandbox.app.errors import guard
 from sandbox.app.state import PHASE_TITLES
+from sandbox.inert import markdown as md
 from sandbox.lessons import PHASES
 from sandbox.loader import LESSONS_DIR
 from sandbox.store.common import StoreError, now
@@ -21,6 +23,7 @@ from sandbox.store.live import in_minutes
 from sandbox.workshop import blocks
 
 LIST_REFRESH_S = 5
+OBSERVERS = "observers"  # the "move someone to" choice that names a member an observer
 TEMPLATE = ("offset,target teams,channel,message,expected action,simulation effect\n"
             "0,all,email,\"The service desk reports that no claims have been decided since this morning.\","
             "\"Notice the outage, switch to manual processing, tell claimants about delays.\",serving_crash\n"
@@ -29,11 +32,12 @@ TEMPLATE = ("offset,target teams,channel,message,expected action,simulation effe
 
 
 @st.fragment(run_every=live.MONITOR_REFRESH_S)
+@guard
 def _monitor(workshop_id: int) -> None:
     """Every team's progress and the waiting room, redrawn every few seconds without reloading the page."""
     store = state.store()
     waiting = [p for p in store.members(workshop_id) if p["team_id"] is None]
-    st.markdown(f"**Waiting room ({len(waiting)})**: " + (", ".join(f"{p['name']} ({p['role']})" for p in waiting)
+    st.markdown(f"**Waiting room ({len(waiting)})**: " + (", ".join(f"{md(p['name'])} ({p['role']})" for p in waiting)
                                                         or "nobody"))
     live.teams_table(store.workshop_by_id(workshop_id))
 
@@ -50,12 +54,18 @@ def people_tab(workshop: dict) -> None:
     if members:
         with st.form("place"):
             who = st.selectbox("Move someone", members, format_func=lambda p: f"{p['name']} ({p['role']})")
-            options = [None, *[t["id"] for t in teams]]
-            names = {None: "the waiting room", **{t["id"]: t["name"] for t in teams}}
+            options = [None, *[t["id"] for t in teams], OBSERVERS]
+            names = {None: "the waiting room", **{t["id"]: t["name"] for t in teams},
+                     OBSERVERS: "the observers (they watch every team and write notes for you)"}
             where = st.selectbox("to", options, format_func=names.get)
             if st.form_submit_button("Move"):
-                store.place(workshop_id, who["learner_id"], where)
-                state.flash(f"{who['name']} moved to {names[where]}.")
+                if where == OBSERVERS:
+                    store.set_role(workshop_id, who["learner_id"], "observer")
+                elif who["role"] == "observer" and where is None:
+                    store.set_role(workshop_id, who["learner_id"], "learner")
+                else:
+                    store.place(workshop_id, who["learner_id"], where)
+                state.flash(f"{md(who['name'])} moved to {md(names[where])}.")
                 st.rerun()
     if st.button("Add an empty team"):
         store.add_team(workshop_id)
@@ -69,10 +79,10 @@ def people_tab(workshop: dict) -> None:
                 try:
                     taken = facilitation.push_on(store, store.workshop_by_id(workshop_id), stuck)
                 except StoreError as exc:
-                    st.error(f"Not moved: {exc}.")
+                    st.error(f"Not moved: {md(exc)}.")
                 else:
                     last = PHASE_TITLES[list(taken)[-1]]
-                    state.flash(f"{stuck['name']} moved on to {last}: "
+                    state.flash(f"{md(stuck['name'])} moved on to {last}: "
                                 f"{sum(map(len, taken.values()))} decisions took their defaults.")
                     st.rerun()
 
@@ -146,9 +156,9 @@ def inject_tab(workshop: dict) -> None:
             store.add_inject(workshop["id"], channel, message, expected, effect, targets or None,
                              in_minutes(minutes))
         except inj.InjectError as exc:
-            st.error("Not sent:\n\n" + "\n".join(f"- {p}" for p in exc.problems))
+            st.error("Not sent:\n\n" + "\n".join(f"- {md(p)}" for p in exc.problems))
         except (ValueError, StoreError) as exc:
-            st.error(f"Not sent: {exc}")
+            st.error(f"Not sent: {md(exc)}")
         else:
             state.flash("Inject sent." if minutes == 0 else f"Inject scheduled in {minutes:g} minutes.")
             st.rerun()
@@ -169,10 +179,10 @@ def _import(workshop: dict, loaded, teams: list[dict]) -> None:
             found = inj.read_events_csv(file.name, file.getvalue().decode("utf-8"), loaded.scenario,
                                         [t["name"] for t in teams])
         except UnicodeDecodeError:
-            st.error(f"{file.name}: not a UTF-8 text file; nothing was imported.")
+            st.error(f"{md(file.name)}: not a UTF-8 text file; nothing was imported.")
             return
         except inj.InjectError as exc:
-            st.error("Nothing was imported; the list has problems:\n\n" + "\n".join(f"- `{p}`" for p in exc.problems))
+            st.error("Nothing was imported; the list has problems:\n\n" + "\n".join(f"- {md(p)}" for p in exc.problems))
             return
         st.dataframe(pd.DataFrame([{"in (minutes)": i.offset_min, "to": "; ".join(i.targets or ["every team"]),
                                     "channel": i.channel, "message": i.message,
@@ -184,11 +194,12 @@ def _import(workshop: dict, loaded, teams: list[dict]) -> None:
                 state.store().add_inject(workshop["id"], i.channel, i.message, i.expected_action, i.effect,
                                          [by_name[n] for n in i.targets] if i.targets else None,
                                          in_minutes(i.offset_min, start))
-            state.flash(f"{len(found)} injects scheduled from {file.name}.")
+            state.flash(f"{len(found)} injects scheduled from {md(file.name)}.")
             st.rerun()
 
 
 @st.fragment(run_every=LIST_REFRESH_S)
+@guard
 def _inject_list(workshop_id: int) -> None:
     """Every inject with where it has reached: the day of each team's run it struck on."""
     store = state.store()
@@ -222,14 +233,14 @@ def _notes(workshop_id: int, names: dict) -> None:
             try:
                 store.add_note(workshop_id, text, about, team)
             except StoreError as exc:
-                st.error(str(exc))
+                st.error(md(exc))
             else:
                 st.rerun()
     for n in reversed(store.notes(workshop_id)):
         tags = " · ".join(x for x in (f"observer {n['author']}" if n["author"] else "",
                                       f"inject #{n['inject_id']}" if n["inject_id"] else "",
                                       names.get(n["team_id"], "") if n["team_id"] else "") if x)
-        st.markdown(f"- {n['created_at']:%H:%M:%S}{' · ' + tags if tags else ''}: {n['text']}")
+        st.markdown(f"- {n['created_at']:%H:%M:%S}{' · ' + md(tags) if tags else ''}: {md(n['text'])}")
 
 
 def polls_tab(workshop: dict) -> None:
@@ -255,6 +266,7 @@ def polls_tab(workshop: dict) -> None:
 
 
 @st.fragment(run_every=live.CHART_REFRESH_S)
+@guard
 def _live_results(workshop_id: int) -> None:
     current = state.store().open_activity(workshop_id)
     if current is None:

@@ -9,6 +9,8 @@ import streamlit as st
 
 from sandbox import debrief as db
 from sandbox.app import state, ui
+from sandbox.inert import markdown as md
+from sandbox.inert import plotly as plotly_text
 from sandbox.loader import LESSONS_DIR
 from sandbox.store.common import StoreError
 
@@ -38,12 +40,13 @@ def overlay(results: dict[str, dict], key: str) -> None:
     fig = go.Figure()
     for i, who in enumerate(results):
         mine = [r for r in rows if r["who"] == who]
-        fig.add_trace(go.Scatter(x=[r["day"] for r in mine], y=[r["value"] for r in mine], name=who, mode="lines",
+        fig.add_trace(go.Scatter(x=[r["day"] for r in mine], y=[r["value"] for r in mine], name=plotly_text(who),
+                                 mode="lines",
                                  line={"color": PALETTE[i % len(PALETTE)], "dash": ["solid", "dash", "dot"][i % 3]}))
     fig.update_layout(height=380, margin={"l": 10, "r": 10, "t": 10, "b": 40}, xaxis_title="simulated day",
                       yaxis_title=db.METRICS[metric][0], legend={"orientation": "h"})
     st.plotly_chart(fig, width="stretch", key=f"{key}-chart")
-    st.caption("In words: " + db.describe(rows, metric))
+    st.caption("In words: " + md(db.describe(rows, metric)))
 
 
 def tables(results: dict[str, dict], plans: dict[str, dict]) -> None:
@@ -119,7 +122,7 @@ def reflection_form(workshop_id: int, learner_id: int) -> None:
             try:
                 state.store().save_reflection(workshop_id, learner_id, written)
             except StoreError as exc:
-                st.error(str(exc))
+                st.error(md(exc))
             else:
                 st.success("Reflection saved.")
 
@@ -128,6 +131,6 @@ def reflections(workshop_id: int) -> None:
     found = state.store().reflections(workshop_id)
     st.caption(f"{len(found)} reflection{'s' if len(found) != 1 else ''} so far.")
     for r in found:
-        with st.expander(r["name"]):
+        with st.expander(md(r["name"])):
             for q, a in r["answers"].items():
-                st.markdown(f"**{q}**\n\n{a}")
+                st.markdown(f"**{md(q)}**\n\n{md(a)}")

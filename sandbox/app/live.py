@@ -10,6 +10,8 @@ from __future__ import annotations
 import streamlit as st
 
 from sandbox.app import state, ui
+from sandbox.app.errors import guard
+from sandbox.inert import markdown as md
 from sandbox.store.common import StoreError
 from sandbox.workshop import Question, tally
 from sandbox.workshop import question as ws_question
@@ -49,6 +51,7 @@ def _feedback(activity: dict, chosen: str) -> str:
 
 
 @st.fragment(run_every=BOX_REFRESH_S)
+@guard
 def question_box(learner_id: int, workshop_id: int) -> None:
     """The open poll or quiz, for a learner to answer (it appears and goes by itself)."""
     store = state.store()
@@ -77,11 +80,11 @@ def question_box(learner_id: int, workshop_id: int) -> None:
         try:
             store.answer(activity["id"], learner_id, str(value))
         except StoreError as exc:
-            st.error(str(exc))
+            st.error(md(exc))
             return
         mine = str(value)
     if mine is not None:
-        st.caption(f"Your answer: {mine}")
+        st.caption(f"Your answer: {md(mine)}")
         if q.kind == "quiz":
             st.info(_feedback(activity, mine))
 
@@ -100,7 +103,7 @@ def results(activity: dict) -> None:
                + (" · open: answers arrive live" if activity["closed_at"] is None else " · closed"))
     if q.kind == "free_text":
         for a in got:
-            st.markdown(f"> {a['value']}")
+            st.markdown(f"> {md(a['value'])}")
         return
     counts = tally(q.kind, q.options, [a["value"] for a in got])
     labels = [c[0] for c in counts]

@@ -11,6 +11,8 @@ from sandbox import debrief as db
 from sandbox import peer
 from sandbox.app import state, ui
 from sandbox.app.debrief import PALETTE
+from sandbox.inert import markdown as md
+from sandbox.inert import plotly as plotly_text
 from sandbox.store.common import StoreError
 
 
@@ -30,10 +32,10 @@ def review_form(workshop: dict, learner_id: int, team: dict) -> None:
     _strategy(others[target], workshop)
     saved = mine.get(target)
     if saved:
-        st.caption(f"Saved by {saved['saved_by'] or 'a former member'} at {saved['saved_at']:%H:%M}; saving "
+        st.caption(f"Saved by {md(saved['saved_by'] or 'a former member')} at {saved['saved_at']:%H:%M}; saving "
                    "again replaces it.")
     with st.form(f"peer-{target}"):
-        st.markdown(f"**{section.title}: {others[target]['name']}**")
+        st.markdown(f"**{section.title}: {md(others[target]['name'])}**")
         given = {}
         for c in section.criteria:
             options = [lv.points for lv in c.levels]
@@ -49,24 +51,24 @@ def review_form(workshop: dict, learner_id: int, team: dict) -> None:
         try:
             store.save_peer_review(learner_id, target, peer.check_points(section, given), strength, suggestion)
         except (peer.ReviewError, StoreError) as exc:
-            st.error(f"Not saved: {exc}")
+            st.error(f"Not saved: {md(exc)}")
         else:
-            st.success(f"Your team's review of {others[target]['name']} is saved.")
+            st.success(f"Your team's review of {md(others[target]['name'])} is saved.")
 
 
 def _strategy(team: dict, workshop: dict) -> None:
     attempt = state.store().attempt(team["attempt_id"]) if team["attempt_id"] else None
     if attempt is None:
-        st.caption(f"{team['name']} has no plan yet.")
+        st.caption(f"{md(team['name'])} has no plan yet.")
         return
     loaded = ui.scenario(workshop["scenario_id"])
-    with st.expander(f"{team['name']}'s strategy: every decision, phase by phase"):
+    with st.expander(f"{md(team['name'])}'s strategy: every decision, phase by phase"):
         st.dataframe(pd.DataFrame(db.strategy(attempt["plan"], loaded.scenario)), hide_index=True, width="stretch")
     run = state.store().get_run(attempt["run_key"]) if attempt["run_key"] else None
     if run is not None:
         st.dataframe(pd.DataFrame(db.outcome_rows({team["name"]: run})), hide_index=True, width="stretch")
     else:
-        st.caption(f"{team['name']} has not finished its year yet: judge the plan and the presentation.")
+        st.caption(f"{md(team['name'])} has not finished its year yet: judge the plan and the presentation.")
 
 
 def received(workshop: dict, team: dict) -> None:
@@ -101,27 +103,27 @@ def aggregate(workshop: dict) -> None:
     fig = go.Figure()
     for i, row in enumerate(r for r in rows if r["reviews"]):
         fig.add_trace(go.Bar(x=[c.title for c in section.criteria], y=[row[c.title] for c in section.criteria],
-                             name=row["team"], marker={"color": PALETTE[i % len(PALETTE)],
+                             name=plotly_text(row["team"]), marker={"color": PALETTE[i % len(PALETTE)],
                                                        "pattern": {"shape": ["", "/", ".", "x", "-"][i % 5]}}))
     fig.update_layout(barmode="group", height=360, margin={"l": 10, "r": 10, "t": 10, "b": 40},
                       yaxis={"title": "average points", "range": [0, max(c.max_points for c in section.criteria)]},
                       legend={"orientation": "h"})
     if reviews:
         st.plotly_chart(fig, width="stretch", key="peer-chart")
-    st.caption("In words: " + peer.describe(section, rows))
+    st.caption("In words: " + md(peer.describe(section, rows)))
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
     for team_id, name in names.items():
         said = peer.comments(reviews, names, team_id)
         if said:
-            with st.expander(f"What the teams wrote about {name} ({len(said)})"):
+            with st.expander(f"What the teams wrote about {md(name)} ({len(said)})"):
                 _comments(section, said)
 
 
 def _comments(section, said: list[dict]) -> None:
     for c in said:
-        lines = [f"**{c['from']}**"]
+        lines = [f"**{md(c['from'])}**"]
         if c["strength"]:
-            lines.append(f"- {section.strength}: {c['strength']}")
+            lines.append(f"- {section.strength}: {md(c['strength'])}")
         if c["suggestion"]:
-            lines.append(f"- {section.suggestion}: {c['suggestion']}")
+            lines.append(f"- {section.suggestion}: {md(c['suggestion'])}")
         st.markdown("\n".join(lines))

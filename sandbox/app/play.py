@@ -7,11 +7,14 @@ from pathlib import Path
 import streamlit as st
 
 from sandbox.app import state, ui
-from sandbox.loader import plan_from_doc
+from sandbox.app.errors import guard
+from sandbox.inert import markdown as md
+from sandbox.loader import plan_file
 from sandbox.store.common import StoreError
-from sandbox.yamlio import LoadError, parse_yaml_text
+from sandbox.yamlio import MB, PLAN, LoadError, parse_yaml_text
 
 WATCH_S = 5  # seconds between checks for a team member's move or a due inject
+MAX_PROBLEMS_SHOWN = 20
 
 RESPONSE_HELP = {
     "rollback": "go back to the previous model version", "retrain_now": "start retraining at once",
@@ -21,29 +24,86 @@ RESPONSE_HELP = {
 }
 
 
+def refused(attempt: dict, phases=()) -> str | None:
+    """Why this attempt may not change now (the facilitator's lock, a closed phase), or None."""
+    from sandbox.facilitation import refusal
+
+    return refusal(state.store(), attempt, phases)
+
+
 def upload_plan(attempt: dict, loaded) -> None:
-    """A plan file replaces the decisions only if every line of it is valid."""
+    """A plan file changes the decisions it names, and only those, once every line of it is valid and the
+    learner has seen what would change and confirmed it."""
+    from sandbox.facilitation import step_run_under_way
+
     with st.expander("Load decisions from a plan file (YAML)"):
-        file = st.file_uploader("Plan file", type=["yaml", "yml"], key="plan-upload")
+        why = refused(attempt) or (ui.STEP_RUN_FIXED if step_run_under_way(attempt) else None)
+        if why:
+            st.info(f"{why} Plan files can be loaded again then.")
+            return
+        file = st.file_uploader("Plan file", type=["yaml", "yml"], key="plan-upload",
+                                max_upload_size=max(1, PLAN.max_bytes // MB))
         if file is None:
             return
-        try:
-            doc = parse_yaml_text(Path(file.name), file.getvalue().decode("utf-8"))
-            plan = plan_from_doc(doc, loaded.scenario)
-        except UnicodeDecodeError:
-            st.error(f"{file.name}: not a text file. Nothing was changed; your saved decisions are kept.")
+        named = _read_plan_file(file, loaded)
+        if named is None:
             return
-        except LoadError as exc:
-            st.error("This plan file has problems; nothing was changed and your saved decisions are kept:\n\n"
-                     + "\n".join(f"- `{p}`" for p in exc.problems))
+        changes, answers = _changes(attempt["plan"], named)
+        if not changes and not answers:
+            st.info(f"Every decision in {md(file.name)} is what your plan has already; nothing to change.")
             return
-        if st.button(f"Use the decisions in {file.name}"):
-            state.store().update_attempt(attempt["id"], plan={**plan.to_dict(), "name": plan.name})
-            state.flash(f"Decisions loaded from {file.name}.")
+        rows = [{"decision": k, "now": _shown(attempt["plan"]["decisions"].get(k)), "in the file": _shown(v)}
+                for k, v in changes.items()]
+        rows += [{"decision": f"impact: {q}", "now": attempt["plan"].get("impact_answers", {}).get(q, "—"),
+                  "in the file": a} for q, a in answers.items()]
+        st.markdown(f"{md(file.name)} would change {len(rows)} of your decisions; the rest stay as they are.")
+        st.dataframe(rows, hide_index=True, width="stretch")
+        if st.button(f"Change these {len(rows)} decisions", type="primary"):
+            phases = [ui.phase_of(k, loaded) for k in changes]
+            why = refused(attempt, phases)
+            if why:
+                st.error(f"{why} Nothing was changed.")
+                return
+            state.store().save_decisions(attempt["id"], changes, answers)
+            state.flash(f"{len(rows)} decisions changed from {md(file.name)}.")
             st.rerun()
 
 
+def _read_plan_file(file, loaded):
+    """The decisions and answers a browser upload names, checked; None (and the problems shown) otherwise."""
+    if file.size > PLAN.max_bytes:
+        st.error(f"{md(file.name)} is larger than a plan file may be ({PLAN.max_bytes // MB} MB). Nothing was changed.")
+        return None
+    try:
+        doc = parse_yaml_text(Path(file.name), file.getvalue().decode("utf-8"), limits=PLAN)
+        return plan_file(doc, loaded.scenario)
+    except UnicodeDecodeError:
+        st.error(f"{md(file.name)}: not a text file. Nothing was changed; your saved decisions are kept.")
+    except LoadError as exc:
+        shown = exc.problems[:MAX_PROBLEMS_SHOWN]
+        more = len(exc.problems) - len(shown)
+        st.error("This plan file has problems; nothing was changed and your saved decisions are kept:\n\n"
+                 + "\n".join(f"- {md(p)}" for p in shown) + (f"\n- and {more} more" if more > 0 else ""))
+    return None
+
+
+def _changes(plan: dict, named) -> tuple[dict, dict]:
+    saved, answered = plan["decisions"], plan.get("impact_answers", {})
+    return ({k: v for k, v in named.decisions.items() if saved.get(k) != v},
+            {q: a for q, a in named.impact_answers.items() if answered.get(q) != a})
+
+
+def _shown(value) -> str:
+    if isinstance(value, list | tuple):
+        return ", ".join(map(str, value)) or "none"
+    return "—" if value is None else str(value)
+
+
 def run_batch(attempt: dict) -> None:
+    why = refused(attempt)
+    if why:
+        st.error(f"{why} The year was not run.")
+        return
     bar = st.progress(0.0, text="Simulating the year…")
     days = ui.scenario(attempt["scenario_id"]).scenario.timeline.days
     key, result = state.runner().run(attempt["scenario_id"], attempt["plan"], attempt["seed"],
@@ -73,13 +133,17 @@ def step(attempt: dict, action: dict) -> None:
     from sandbox.engine import SimulationError
     from sandbox.stepping import move
 
+    why = refused(attempt)
+    if why:
+        st.error(f"{why} The run is as it was.")
+        return
     try:
         out = move(state.store(), state.runner(), attempt["id"], action)
     except SimulationError as exc:
         st.error(f"That cannot be done: {exc}. The run is as it was (a team member may have moved it first).")
         return
     except StoreError as exc:
-        st.error(f"Not saved: {exc}.")
+        st.error(f"Not saved: {md(exc)}")
         return
     if "result" in out:
         _finish(attempt, out["run_key"], out["result"], out["actions"])
@@ -87,6 +151,7 @@ def step(attempt: dict, action: dict) -> None:
 
 
 @st.fragment(run_every=WATCH_S)
+@guard
 def _watch(attempt_id: int, revision: int, team_id: int | None) -> None:
     """Redraw the page when a team member moves the run or the facilitator's inject is due."""
     store = state.store()
@@ -97,7 +162,7 @@ def _watch(attempt_id: int, revision: int, team_id: int | None) -> None:
 def messages(team_id: int) -> None:
     for m in state.store().team_messages(team_id):
         effect = f" It put event {m['event_id']} into your run." if m["event_id"] else ""
-        st.info(f"**{m['channel'].capitalize()}**, day {m['day']:.0f} of your run: {m['message']}{effect}",
+        st.info(f"**{md(m['channel'].capitalize())}**, day {m['day']:.0f} of your run: {md(m['message'])}{effect}",
                 icon=":material/campaign:")
 
 
@@ -119,6 +184,9 @@ def step_panel(attempt: dict) -> None:
         messages(team["id"])
     day, days = s["state"]["day"], ui.scenario(attempt["scenario_id"]).scenario.timeline.days
     st.metric("Simulated day", f"{day:.0f} of {days}")
+    why = refused(attempt)
+    if why:
+        st.info(why, icon=":material/lock:")
     pending = s["state"]["pending"]
     if pending:
         for inc in pending:
@@ -127,14 +195,15 @@ def step_panel(attempt: dict) -> None:
             with st.form(f"respond-{inc['id']}"):
                 choice = st.radio("Response", inc["responses"], key=f"r.{inc['id']}",
                                   format_func=lambda r: f"{r.replace('_', ' ')} — {RESPONSE_HELP.get(r, '')}")
-                if st.form_submit_button("Respond", type="primary"):
+                if st.form_submit_button("Respond", type="primary", disabled=bool(why)):
                     step(attempt, {"op": "respond", "incident": inc["id"], "action": choice})
     week, month, end = st.columns(3)
-    if week.button("Advance a week", disabled=bool(pending), width="stretch"):
+    still = bool(pending or why)
+    if week.button("Advance a week", disabled=still, width="stretch"):
         step(attempt, {"op": "advance", "days": 7})
-    if month.button("Advance a month", disabled=bool(pending), width="stretch"):
+    if month.button("Advance a month", disabled=still, width="stretch"):
         step(attempt, {"op": "advance", "days": 30})
-    if end.button("Run to the next stop", disabled=bool(pending), width="stretch"):
+    if end.button("Run to the next stop", disabled=still, width="stretch"):
         step(attempt, {"op": "advance", "days": days})
     timeline = s["state"]["timeline"]
     if timeline:

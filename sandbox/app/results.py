@@ -9,6 +9,7 @@ import streamlit as st
 import yaml
 
 from sandbox.app import state, ui
+from sandbox.inert import markdown as md
 
 
 def learner_copy(result: dict) -> dict:
@@ -90,7 +91,7 @@ def drift_report(result: dict, attempt: dict) -> None:
                     html = state.runner().drift_report(attempt["scenario_id"], attempt["plan"], attempt["seed"],
                                                        attempt["difficulty"], actions, days[0], days[1])
             except ValueError as exc:
-                st.error(str(exc))
+                st.error(md(exc))
                 return
             import streamlit.components.v1 as components
 

@@ -6,11 +6,17 @@ from __future__ import annotations
 import streamlit as st
 
 from sandbox.app import live, state
+from sandbox.app.errors import guard
 from sandbox.app.state import PHASE_TITLES
 
 
 def run() -> None:
     st.set_page_config(page_title="MLOps Lifecycle Sandbox", page_icon=":material/model_training:", layout="wide")
+    _frame()
+
+
+@guard  # an unexpected error anywhere on a page: a sentence and a logged reference, never a traceback
+def _frame() -> None:
     pages = {
         "Start": [st.Page("views/start.py", title="Choose a scenario", icon=":material/home:", default=True)],
         "Lifecycle": [st.Page(f"views/phase_{p}.py", title=f"{i}. {t}") for i, (p, t) in

@@ -8,8 +8,8 @@ import pandas as pd
 import streamlit as st
 
 from sandbox.app import state
-from sandbox.app.state import PHASE_TITLES
 from sandbox.decisions import in_phase
+from sandbox.inert import markdown as md
 from sandbox.loader import LESSONS_DIR, LoadedScenario, load_plan, load_scenario, plan_from_dict
 from sandbox.yamlio import LoadError
 
@@ -71,6 +71,14 @@ def decisions_in(phase: str, loaded: LoadedScenario) -> list[tuple[str, Any]]:
     return in_phase(phase, loaded.scenario)
 
 
+def phase_of(key: str, loaded: LoadedScenario) -> str:
+    """The lifecycle phase a decision belongs to (the catalogue's, or the scenario's own)."""
+    from sandbox.decisions import BY_ID
+
+    own = loaded.scenario.decisions.get(key)
+    return own.phase if own is not None else BY_ID[key].phase
+
+
 def decision_widget(key: str, d: Any, value: Any, loaded: LoadedScenario) -> Any:
     """The decision's input, with what each choice costs and buys written under it."""
     if not hasattr(d, "kind"):  # a scenario's own decision: choices with descriptions
@@ -103,11 +111,13 @@ def save_plan(attempt: dict, loaded: LoadedScenario, changed: dict, answered: di
     """Validate the saved plan with these changes, then save only the changes (merged into the plan as it is
     saved now: a team member may have saved other decisions since this page was drawn). On a problem, say
     what and where, and keep the saved plan as it was."""
-    paced = state.store().workshop_of_attempt(attempt["id"])
-    if paced is not None and (paced["locked"] or phase not in paced["open_phases"]):
-        st.error("Your facilitator has locked decisions for now." if paced["locked"] else
-                 f"Your facilitator has not opened the {PHASE_TITLES[phase].lower()} phase yet; your "
-                 "choices were not saved.")
+    from sandbox.facilitation import refusal, step_run_under_way
+
+    refused = refusal(state.store(), attempt, [phase])
+    if refused is None and step_run_under_way(attempt):
+        refused = STEP_RUN_FIXED
+    if refused:
+        st.error(f"{refused} Your choices were not saved.")
         return False
     plan = attempt["plan"]
     merged = {**plan, "decisions": {**plan["decisions"], **changed},
@@ -116,10 +126,14 @@ def save_plan(attempt: dict, loaded: LoadedScenario, changed: dict, answered: di
         plan_from_dict(merged, loaded.scenario, source="your decisions")
     except LoadError as exc:
         for p in exc.problems:
-            st.error(f"{p.field}: {p.message}")
+            st.error(md(f"{p.field}: {p.message}"))
         return False
     state.store().save_decisions(attempt["id"], changed, answered, phase=phase)
     return True
+
+
+STEP_RUN_FIXED = ("Your step-by-step run is under way with the decisions it started with, so they cannot change "
+                  "until it ends. To try other decisions, finish the year and use Retry on the results page.")
 
 
 def key_figures(result: dict) -> pd.DataFrame:

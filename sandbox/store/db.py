@@ -13,14 +13,23 @@ from sqlalchemy import create_engine, event, select
 from sqlalchemy.exc import IntegrityError
 
 from sandbox.store import migrations
-from sandbox.store.common import StoreError, clean_name
+from sandbox.store.common import StoreError, clean_name, row_id
 from sandbox.store.common import now as _now
+from sandbox.store.common import seed as checked_seed
 from sandbox.store.live import LiveRecords
+from sandbox.store.signin import SignInRecords
 from sandbox.store.tables import attempts, learners, runs
 from sandbox.store.workshops import WorkshopRecords
 
 DEFAULT_DATA_DIR = Path("sandbox-data")
 MERGE_TRIES = 50
+# A database that goes away (a restart, a network cut) must not hold every learner's request: connections are
+# tested before use and replaced, a new one gives up after CONNECT_TIMEOUT_S, a statement after
+# STATEMENT_TIMEOUT_MS, and a request waits at most POOL_TIMEOUT_S for a free connection. The error then
+# reaches the page, which says the change was not saved and can be tried again (``sandbox.app.errors``).
+CONNECT_TIMEOUT_S = 3
+STATEMENT_TIMEOUT_MS = 15_000
+POOL_TIMEOUT_S = 5
 
 
 def default_url() -> str:
@@ -44,12 +53,22 @@ def engine_url(url: str) -> str:
     return url
 
 
-class Store(WorkshopRecords, LiveRecords):
+def engine_options(url: str) -> dict:
+    """Fail fast and reconnect (see ``CONNECT_TIMEOUT_S``): pre-ping, timeouts; PostgreSQL's per connection."""
+    options: dict[str, Any] = {"pool_pre_ping": True}
+    if engine_url(url).startswith("postgresql"):
+        options |= {"pool_timeout": POOL_TIMEOUT_S, "pool_size": 10, "max_overflow": 20,
+                    "connect_args": {"connect_timeout": CONNECT_TIMEOUT_S,
+                                     "options": f"-c statement_timeout={STATEMENT_TIMEOUT_MS}"}}
+    return options
+
+
+class Store(WorkshopRecords, LiveRecords, SignInRecords):
     def __init__(self, url: str):
         if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         self.url = url
-        self.engine = create_engine(engine_url(url), pool_pre_ping=True)
+        self.engine = create_engine(engine_url(url), **engine_options(url))
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
         migrations.upgrade(self.engine)
@@ -73,16 +92,17 @@ class Store(WorkshopRecords, LiveRecords):
 
     def new_attempt(self, learner_id: int, scenario_id: str, difficulty: str, seed: int, plan: dict,
                     phase: str) -> int:
-        now = _now()
+        now, seed = _now(), checked_seed(seed)
         with self.engine.begin() as conn:
             return conn.execute(attempts.insert().values(
-                learner_id=learner_id, scenario_id=scenario_id, difficulty=difficulty, seed=int(seed),
+                learner_id=learner_id, scenario_id=scenario_id, difficulty=difficulty, seed=seed,
                 phase=phase, plan_json=json.dumps(plan, sort_keys=True), created_at=now, updated_at=now,
             )).inserted_primary_key[0]
 
     def attempt(self, attempt_id: int) -> dict:
+        attempt_id = row_id(attempt_id, "an attempt number")
         with self.engine.connect() as conn:
-            row = conn.execute(select(attempts).where(attempts.c.id == int(attempt_id))).mappings().first()
+            row = conn.execute(select(attempts).where(attempts.c.id == attempt_id)).mappings().first()
         if row is None:
             raise StoreError(f"no attempt {attempt_id}")
         return _attempt(row)

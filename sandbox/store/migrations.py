@@ -44,7 +44,12 @@ def _v4(conn: Connection) -> None:
     tables.peer_reviews.create(conn)
 
 
-MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3, _v4]
+def _v5(conn: Connection) -> None:
+    """The facilitator's sign-in slowed down per client address, not only per workshop."""
+    tables.sign_in_tries.create(conn)
+
+
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3, _v4, _v5]
 LATEST = len(MIGRATIONS)
 
 

@@ -74,8 +74,10 @@ workshops = Table(
     Column("open_phases_json", Text, nullable=False),  # the phases the facilitator has opened
     Column("locked", Boolean, nullable=False),  # decisions locked by the facilitator
     Column("debrief_open", Boolean, nullable=False),
-    Column("failed_logins", Integer, nullable=False),  # wrong passphrases in a row
-    Column("login_wait_until", DateTime(timezone=True)),  # no passphrase is checked before this time
+    # wrong passphrases in a row from any client, and the wait they set for clients that have failed
+    # themselves (see ``WorkshopRecords.facilitator_sign_in``; per client: ``sign_in_tries``)
+    Column("failed_logins", Integer, nullable=False),
+    Column("login_wait_until", DateTime(timezone=True)),
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
 
@@ -171,4 +173,14 @@ peer_reviews = Table(  # one team's review of another team's strategy with the r
     Column("strength", Text, nullable=False),
     Column("suggestion", Text, nullable=False),
     Column("saved_at", DateTime(timezone=True), nullable=False),
+)
+
+# ---------------------------------------------------------------------- the facilitator's sign-in (version 5)
+
+sign_in_tries = Table(  # wrong passphrases in a row from one client address, and the wait they set
+    "sign_in_tries", metadata,
+    Column("workshop_id", Integer, ForeignKey("workshops.id", ondelete="CASCADE"), primary_key=True),
+    Column("client", String(64), primary_key=True),  # the browser's address as the server sees it
+    Column("failures", Integer, nullable=False),  # counted before the passphrase is checked (see the store)
+    Column("wait_until", DateTime(timezone=True)),  # no passphrase from this client is checked before this
 )

@@ -1,6 +1,6 @@
 """Workshops in the store: the workshop, its members (in the waiting room until they are in a team), its
-teams (each sharing one attempt: one plan, one simulation) and the facilitator's sign-in, slowed down after
-wrong tries. Everything a workshop is lives in the database, so several app processes can serve one workshop.
+teams (each sharing one attempt: one plan, one simulation); the facilitator's sign-in is in ``signin``.
+Everything a workshop is lives in the database, so several app processes can serve one workshop.
 
 Nothing here returns the passphrase hash or the sign-in counters: ``_public`` drops them.
 """
@@ -8,26 +8,19 @@ Nothing here returns the passphrase hash or the sign-in counters: ``_public`` dr
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError
 
 from sandbox import workshop as ws
 from sandbox.store.common import StoreError, clean_name, now
+from sandbox.store.common import seed as checked_seed
+from sandbox.store.signin import SignInRefused  # noqa: F401  (raised through this module's callers)
 from sandbox.store.tables import attempts, learners, members, teams, workshops
 
 CODE_TRIES = 20
 _PRIVATE = ("passphrase_hash", "failed_logins", "login_wait_until")
 _SETTABLE = {"open_phases", "locked", "debrief_open"}
-
-
-class SignInRefused(StoreError):
-    """A facilitator sign-in refused: a wrong passphrase, or a try made before the wait is over."""
-
-    def __init__(self, message: str, wait_s: float):
-        super().__init__(message)
-        self.wait_s = wait_s
 
 
 class WorkshopRecords:
@@ -37,7 +30,7 @@ class WorkshopRecords:
 
     def create_workshop(self, name: str, scenario_id: str, difficulty: str, seed: int, team_size: int,
                         passphrase: str, plan: dict) -> dict:
-        name = clean_name(name, "a workshop name")
+        name, seed = clean_name(name, "a workshop name"), checked_seed(seed)
         try:
             ws.deal_teams([], int(team_size))
             digest = ws.hash_passphrase(passphrase)
@@ -91,49 +84,30 @@ class WorkshopRecords:
             conn.execute(workshops.update().where(workshops.c.id == int(workshop_id)).values(**values))
         return self.workshop_by_id(workshop_id)
 
-    # ------------------------------------------------------------------ the facilitator's sign-in
-
-    def facilitator_sign_in(self, code: str, passphrase: str, at: datetime | None = None) -> dict:
-        """The workshop, if the passphrase is right and no wait is running; else ``SignInRefused``. The count of
-        wrong tries and the wait are kept in the database, so every app process enforces them."""
-        at = at or now()
-        row = self._row_by_code(code)
-        public = _public(row)
-        wait_until = _aware(row["login_wait_until"])
-        if wait_until is not None and wait_until > at:
-            wait = (wait_until - at).total_seconds()
-            raise SignInRefused(f"too many wrong passphrases: try again in {wait:.0f} s", wait)
-        if ws.passphrase_matches(passphrase, row["passphrase_hash"]):
-            if row["failed_logins"]:
-                self._set_login(public["id"], 0, None)
-            return public
-        with self.engine.begin() as conn:
-            conn.execute(workshops.update().where(workshops.c.id == public["id"])
-                         .values(failed_logins=workshops.c.failed_logins + 1))
-            failures = conn.execute(select(workshops.c.failed_logins).where(workshops.c.id == public["id"])
-                                    ).scalar_one()
-        wait = ws.wait_after(failures)
-        self._set_login(public["id"], failures, at + timedelta(seconds=wait) if wait else None)
-        raise SignInRefused("wrong passphrase" + (f": try again in {wait:.0f} s" if wait else ""), wait)
-
-    def _set_login(self, workshop_id: int, failures: int, wait_until: datetime | None) -> None:
-        with self.engine.begin() as conn:
-            conn.execute(workshops.update().where(workshops.c.id == workshop_id)
-                         .values(failed_logins=failures, login_wait_until=wait_until))
-
     # ------------------------------------------------------------------ members
 
-    def join_workshop(self, code: str, name: str, role: str = "learner") -> dict:
+    def join_workshop(self, code: str, name: str) -> dict:
         """A new learner in the workshop's waiting room; returns the learner (with the resume token) and the
-        workshop."""
-        if role not in ws.ROLES:
-            raise StoreError(f"a member is one of: {', '.join(ws.ROLES)}")
+        workshop. Everyone joins as a learner: only the facilitator makes someone an observer (``set_role``),
+        since an observer sees every team's work."""
         found = self.workshop(code)
         me = self.create_learner(name)  # type: ignore[attr-defined]
         with self.engine.begin() as conn:
-            conn.execute(members.insert().values(workshop_id=found["id"], learner_id=me["id"], role=role,
+            conn.execute(members.insert().values(workshop_id=found["id"], learner_id=me["id"], role="learner",
                                                  joined_at=now()))
         return {"learner": me, "workshop": found}
+
+    def set_role(self, workshop_id: int, learner_id: int, role: str) -> None:
+        """The facilitator names a member an observer (out of any team: observers watch every team) or makes an
+        observer a learner again, in the waiting room."""
+        if role not in ws.ROLES:
+            raise StoreError(f"a member is one of: {', '.join(ws.ROLES)}")
+        with self.engine.begin() as conn:
+            done = conn.execute(members.update().where(members.c.workshop_id == int(workshop_id),
+                                                       members.c.learner_id == int(learner_id))
+                                .values(role=role, team_id=None))
+        if done.rowcount == 0:
+            raise StoreError(f"learner {learner_id} is not in this workshop")
 
     def members(self, workshop_id: int) -> list[dict]:
         """Everyone in the workshop, in join order, with their display name, role and team (None: waiting)."""
@@ -182,8 +156,9 @@ class WorkshopRecords:
         return {"id": new_id, "name": name, "workshop_id": int(workshop_id), "attempt_id": None}
 
     def place(self, workshop_id: int, learner_id: int, team_id: int | None) -> None:
-        """Put a member in a team (by the facilitator, or chosen by the learner), or back in the waiting room
-        (None). The team's shared attempt is made when its first member arrives."""
+        """Put a member in a team (by the facilitator, or chosen by the learner; an observer put in a team is a
+        learner again), or back in the waiting room (None). The team's shared attempt is made when its first
+        member arrives."""
         found = self.workshop_by_id(workshop_id)
         with self.engine.begin() as conn:
             if team_id is not None:
@@ -193,7 +168,7 @@ class WorkshopRecords:
                     raise StoreError(f"the workshop has no team {team_id}")
             done = conn.execute(members.update().where(members.c.workshop_id == found["id"],
                                                        members.c.learner_id == int(learner_id))
-                                .values(team_id=team_id))
+                                .values(team_id=team_id, **({"role": "learner"} if team_id is not None else {})))
             if done.rowcount == 0:
                 raise StoreError(f"learner {learner_id} is not in this workshop")
             if team_id is not None and team["attempt_id"] is None:
@@ -221,6 +196,19 @@ class WorkshopRecords:
         if len(team["members"]) >= found["team_size"]:
             raise StoreError(f"{team['name']} is full; choose another team")
         self.place(workshop_id, learner_id, team_id)
+
+    def attempts_open_to(self, learner_id: int) -> list[dict]:
+        """The attempts a learner may open now: their own (not a team's), and their current team's shared one.
+        A learner moved to another team no longer sees the old team's, even if they started it."""
+        shared = select(teams.c.attempt_id).where(teams.c.attempt_id.is_not(None))
+        mine = self.membership(learner_id)
+        team = self.team_of(learner_id) if mine is not None and mine["role"] == "learner" else None
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(attempts.c.id).where(
+                ((attempts.c.learner_id == int(learner_id)) & attempts.c.id.not_in(shared))
+                | (attempts.c.id == (team["attempt_id"] if team and team["attempt_id"] else -1)))
+                .order_by(attempts.c.id)).scalars().all()
+        return [self.attempt(i) for i in rows]  # type: ignore[attr-defined]
 
     def team_of(self, learner_id: int) -> dict | None:
         mine = self.membership(learner_id)
@@ -273,8 +261,3 @@ def _public(row) -> dict:
     return out
 
 
-def _aware(moment: datetime | None) -> datetime | None:
-    """SQLite hands back times without their zone; they were written in UTC."""
-    if moment is not None and moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment

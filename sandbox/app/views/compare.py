@@ -11,7 +11,7 @@ if me is None:
     st.info("Start or resume on the start page first.")
     st.page_link("views/start.py", label="Go to the start page")
     st.stop()
-played = [a for a in state.store().attempts_of(me["id"]) if a["run_key"]]
+played = [a for a in state.store().attempts_open_to(me["id"]) if a["run_key"]]
 if len(played) < 2:
     st.info("Play at least two attempts (use 'Retry' on the results page) to compare them.")
     st.stop()

@@ -6,6 +6,7 @@ import streamlit as st
 
 from sandbox import facilitation
 from sandbox.app import console, state, ui
+from sandbox.inert import markdown as md
 from sandbox.loader import SCENARIOS_DIR
 from sandbox.store.common import StoreError
 from sandbox.workshop import PASSPHRASE_MIN, TEAM_SIZE_MAX, show_code
@@ -37,7 +38,7 @@ def create_form() -> None:
     try:
         found = facilitation.create_workshop(state.store(), sid, name, new_pass, difficulty, int(size))
     except StoreError as exc:
-        st.error(f"Not created: {exc}")
+        st.error(f"Not created: {md(exc)}")
         return
     st.session_state[state.FACILITATOR] = found["id"]
     state.flash(f"Workshop created. Learners join with the code {show_code(found['code'])}.")
@@ -51,9 +52,9 @@ if workshop_id is None:
         go = st.form_submit_button("Sign in", type="primary")
     if go:
         try:
-            found = state.store().facilitator_sign_in(code, passphrase)
+            found = state.store().facilitator_sign_in(code, passphrase, client=st.context.ip_address or "localhost")
         except StoreError as exc:  # a wrong passphrase, a wait still running, an unknown code
-            st.error(str(exc))
+            st.error(md(exc))
             st.stop()
         st.session_state[state.FACILITATOR] = found["id"]
         st.rerun()
@@ -63,7 +64,7 @@ if workshop_id is None:
 
 store = state.store()
 workshop = store.workshop_by_id(workshop_id)
-st.markdown(f"## {workshop['name']} · join code **{show_code(workshop['code'])}**")
+st.markdown(f"## {md(workshop['name'])} · join code **{show_code(workshop['code'])}**")
 st.caption(f"{ui.scenario(workshop['scenario_id']).scenario.title} · {workshop['difficulty']} · seed {workshop['seed']} · teams of "
            f"{workshop['team_size']} · learners join at the app's address with `?join={workshop['code']}`")
 TABS = {"People and teams": console.people_tab, "Pacing": console.pacing_tab,

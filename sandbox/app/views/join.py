@@ -1,10 +1,12 @@
-"""Join a workshop: the code (from the facilitator's link or typed), a display name, learner or observer;
-then, for a learner, the waiting room until the facilitator forms teams, then the team's shared plan; for an
-observer, every team's progress and notes for the facilitator's after-action review."""
+"""Join a workshop: the code (from the facilitator's link or typed) and a display name; then the waiting room
+until the facilitator forms teams, then the team's shared plan. A member the facilitator names an observer sees
+every team's progress and writes notes for the facilitator's after-action review."""
 
 import streamlit as st
 
 from sandbox.app import live, state
+from sandbox.app.errors import guard
+from sandbox.inert import markdown as md
 from sandbox.store.common import StoreError
 from sandbox.workshop import show_code
 
@@ -21,17 +23,16 @@ if mine is None:
                              value=st.query_params.get("join", ""))
         name = st.text_input("Display name (your facilitator and your team see it; no other personal data is "
                              "kept)")
-        role = st.radio("Taking part as", ["learner", "observer"], horizontal=True,
-                        format_func={"learner": "a learner in a team", "observer": "an observer"}.get)
+        st.caption("You join as a learner; your facilitator puts you in a team, or names you an observer.")
         joined = st.form_submit_button("Join", type="primary")
     if joined:
         try:
-            found = state.store().join_workshop(code, name, role)
+            found = state.store().join_workshop(code, name)
         except StoreError as exc:
-            st.error(str(exc))
+            st.error(md(exc))
             st.stop()
         state.sign_in(found["learner"])
-        state.flash(f"You have joined {found['workshop']['name']}. Your resume code is "
+        state.flash(f"You have joined {md(found['workshop']['name'])}. Your resume code is "
                     f"{found['learner']['token']}: keep it to come back from another browser.")
         st.rerun()
     st.stop()
@@ -45,16 +46,17 @@ def _choose_team(store, workshop: dict) -> None:
     st.markdown("Or choose a team that has room:")
     for team in open_teams:
         who = ", ".join(m["name"] for m in team["members"]) or "nobody yet"
-        if st.button(f"Join {team['name']} ({who})", key=f"choose-{team['id']}"):
+        if st.button(md(f"Join {team['name']} ({who})"), key=f"choose-{team['id']}"):
             try:
                 store.choose_team(workshop["id"], me["id"], team["id"])
             except StoreError as exc:
-                st.error(str(exc))
+                st.error(md(exc))
                 return
             st.rerun()
 
 
 @st.fragment(run_every=live.MONITOR_REFRESH_S)
+@guard
 def _watch_teams(workshop_id: int) -> None:
     store = state.store()
     workshop = store.workshop_by_id(workshop_id)
@@ -65,7 +67,7 @@ def _watch_teams(workshop_id: int) -> None:
         st.markdown("**Injects sent so far**")
         for i in sent:
             to = ", ".join(names.get(t, "?") for t in i["targets"]) if i["targets"] is not None else "every team"
-            st.markdown(f"- #{i['id']} {i['due_at']:%H:%M} · {i['channel']} · to {to}: {i['message']}")
+            st.markdown(f"- #{i['id']} {i['due_at']:%H:%M} · {md(i['channel'])} · to {md(to)}: {md(i['message'])}")
 
 
 def observe(workshop: dict) -> None:
@@ -86,32 +88,34 @@ def observe(workshop: dict) -> None:
             try:
                 store.add_note(workshop["id"], text, about, team, author=me["name"])
             except StoreError as exc:
-                st.error(str(exc))
+                st.error(md(exc))
             else:
                 st.success("Note saved.")
     mine_written = [n for n in store.notes(workshop["id"]) if n["author"] == me["name"]]
     for n in reversed(mine_written):
-        st.markdown(f"- {n['created_at']:%H:%M:%S}: {n['text']}")
+        st.markdown(f"- {n['created_at']:%H:%M:%S}: {md(n['text'])}")
 
 
 @st.fragment(run_every=ROOM_REFRESH_S)
+@guard
 def room() -> None:
     """Redrawn every few seconds, so learners see their team as soon as the facilitator forms it."""
     store = state.store()
     workshop = store.workshop_by_id(mine["workshop_id"])
-    st.markdown(f"**{workshop['name']}** · join code {show_code(workshop['code'])} · you are "
-                f"**{me['name']}** ({mine['role']})")
+    st.markdown(f"**{md(workshop['name'])}** · join code {show_code(workshop['code'])} · you are "
+                f"**{md(me['name'])}** ({mine['role']})")
     team = store.team_of(me["id"])
     if team is None:
         waiting = [p["name"] for p in store.members(workshop["id"]) if p["team_id"] is None]
         st.info("You are in the waiting room. Your facilitator will put you in a team; this page updates by "
                 "itself.")
-        st.caption(f"Waiting now ({len(waiting)}): {', '.join(waiting)}")
+        st.caption(f"Waiting now ({len(waiting)}): {md(', '.join(waiting))}")
         if mine["role"] == "learner":
             _choose_team(store, workshop)
         return
     names = [p["name"] for p in store.members(workshop["id"]) if p["team_id"] == team["id"]]
-    st.success(f"You are in **{team['name']}** with {', '.join(n for n in names if n != me['name']) or 'nobody yet'}."
+    others = ", ".join(n for n in names if n != me["name"]) or "nobody yet"
+    st.success(f"You are in **{md(team['name'])}** with {md(others)}."
                " Your team shares one plan: what one of you saves, all of you see.")
     opened = workshop["open_phases"]
     st.caption("Phases open now: " + (", ".join(state.PHASE_TITLES[p] for p in opened if p in state.PHASE_TITLES)
@@ -125,7 +129,7 @@ def room() -> None:
 
 if mine["role"] == "observer":
     workshop = state.store().workshop_by_id(mine["workshop_id"])
-    st.markdown(f"**{workshop['name']}** · join code {show_code(workshop['code'])} · you are **{me['name']}** "
+    st.markdown(f"**{md(workshop['name'])}** · join code {show_code(workshop['code'])} · you are **{md(me['name'])}** "
                 "(observer)")
     observe(workshop)
 else:

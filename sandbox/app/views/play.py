@@ -15,8 +15,13 @@ mode = st.radio("How to play", ["The whole year at once", "Step by step"], index
                 horizontal=True, key="play-mode")
 if mode == "The whole year at once":
     st.markdown("Your decisions run for the whole simulated year; incidents get the responses your plan implies.")
+    why = play.refused(attempt)
+    if why:
+        st.info(why, icon=":material/lock:")
+    elif in_step and attempt["phase"] == "play":
+        st.warning("Running the whole year replaces the step-by-step run under way (its moves and responses).")
     state.runner().prefetch(attempt["scenario_id"], attempt["plan"], attempt["seed"], attempt["difficulty"])
-    if st.button("Run the year", type="primary", icon=":material/play_arrow:"):
+    if st.button("Run the year", type="primary", icon=":material/play_arrow:", disabled=bool(why)):
         play.run_batch(attempt)
 else:
     st.markdown("Advance a week or a month at a time. The run stops when an incident is detected, and you "

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from sandbox.app import results, state, ui
+from sandbox.app import play, results, state, ui
 
 attempt = ui.require_attempt()
 loaded = ui.scenario(attempt["scenario_id"])
@@ -12,7 +12,13 @@ state.show_flash()
 results.show(attempt)
 st.markdown("#### Try again")
 st.markdown("Change some decisions and play the same year again (same seed, same events), then compare.")
-if st.button("Retry with a copy of these decisions", icon=":material/replay:"):
+why = play.refused(attempt)
+if why:
+    st.info(why, icon=":material/lock:")
+if st.button("Retry with a copy of these decisions", icon=":material/replay:", disabled=bool(why)):
+    if play.refused(attempt):
+        st.error(f"{play.refused(attempt)} No copy was made.")
+        st.stop()
     me = state.learner()
     new_id = state.store().new_attempt(me["id"], attempt["scenario_id"], attempt["difficulty"], attempt["seed"],
                                        attempt["plan"], "problem")

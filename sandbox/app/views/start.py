@@ -3,6 +3,7 @@
 import streamlit as st
 
 from sandbox.app import state, ui
+from sandbox.inert import markdown as md
 from sandbox.loader import SCENARIOS_DIR, load_plan
 
 FLAGSHIP = "benefits-triage"
@@ -28,7 +29,7 @@ if me is None:
                 state.sign_in(state.store().create_learner(name))
                 st.rerun()
             except StoreError as exc:
-                st.error(str(exc))
+                st.error(md(exc))
     with back, st.form("resume"):
         st.markdown("#### Coming back")
         code = st.text_input("Your resume code")
@@ -41,7 +42,7 @@ if me is None:
                 st.rerun()
     st.stop()
 
-st.markdown(f"Signed in as **{me['name']}**. Your resume code is `{me['token']}` — keep it to come back "
+st.markdown(f"Signed in as **{md(me['name'])}**. Your resume code is `{me['token']}` — keep it to come back "
             "to your work from another browser; this page's address also brings you back.")
 
 ids = sorted(p.parent.name for p in SCENARIOS_DIR.glob("*/scenario.yaml"))
@@ -58,12 +59,18 @@ with st.form("new-attempt"):
 st.markdown(f"**{loaded.scenario.title}.** {loaded.scenario.summary}")
 st.markdown(f"**Who is affected:** {loaded.scenario.context.affected}")
 if start:
+    from sandbox.store.common import StoreError
+
     plan = {**load_plan(loaded, None).to_dict(), "name": "my-plan"}
-    new_id = state.store().new_attempt(me["id"], sid, difficulty, int(seed), plan, "problem")
+    try:
+        new_id = state.store().new_attempt(me["id"], sid, difficulty, seed, plan, "problem")
+    except StoreError as exc:
+        st.error(md(exc))
+        st.stop()
     state.choose_attempt(new_id)
     state.go("views/phase_problem.py")
 
-mine = state.store().attempts_of(me["id"])
+mine = state.store().attempts_open_to(me["id"])
 if mine:
     st.markdown("#### Your attempts")
     labels = {a["id"]: f"#{a['id']} {ui.scenario(a['scenario_id']).scenario.title} · {a['difficulty']} · seed "
