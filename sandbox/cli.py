@@ -259,7 +259,8 @@ def cmd_serve(args) -> int:
     cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(args.port),
            "--server.address", args.address, "--server.headless", "true", "--browser.gatherUsageStats", "false",
            "--server.fileWatcherType", "none", "--global.developmentMode", "false",
-           "--client.showErrorDetails", "false", "--client.toolbarMode", "minimal",
+           "--client.showErrorDetails", "none", "--client.toolbarMode", "minimal",
+           "--server.maxUploadSize", "2",  # MB: the app's uploads are a plan file and an events list
            # Streamlit collects all garbage after every rerun by default: a full pass over the scientific
            # stack's objects (~0.1 s each time, holding the interpreter) for every click of every learner
            "--runner.postScriptGC", "false"]

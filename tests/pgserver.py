@@ -47,6 +47,21 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+CONTROL: dict[str, tuple] = {}  # server URL -> (binaries, data, log, options, run-as) for ``restart``
+
+
+def restart(server_url: str, down_s: float = 1.0) -> None:
+    """Stop the server at once (every connection is cut, as in a crash), wait, and start it again."""
+    import time
+
+    bindir, data, log, options, as_user = CONTROL[server_url]
+    subprocess.run([bindir / "pg_ctl", "-D", data, "-m", "immediate", "-w", "stop"], check=True,
+                   capture_output=True, **as_user)
+    time.sleep(down_s)
+    subprocess.run([bindir / "pg_ctl", "-D", data, "-l", log, "-w", "-t", "60", "start", "-o", options],
+                   check=True, capture_output=True, **as_user)
+
+
 @contextlib.contextmanager
 def postgres_server() -> Iterator[str]:
     """Start a server; yield the URL of its ``postgres`` maintenance database (SQLAlchemy, psycopg 3)."""
@@ -58,20 +73,22 @@ def postgres_server() -> Iterator[str]:
         os.chown(folder, account.pw_uid, account.pw_gid)
         as_user = {"user": account.pw_uid, "group": account.pw_gid, "extra_groups": []}
     data, log, port = folder / "data", folder / "server.log", _free_port()
+    options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200"
     run = dict(check=True, capture_output=True, text=True, **as_user)
     try:
         subprocess.run([bindir / "initdb", "-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8",
                         "--locale=C.UTF-8", "--no-sync"], **run)
-        subprocess.run([bindir / "pg_ctl", "-D", data, "-l", log, "-w", "-t", "60", "start", "-o",
-                        f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off "
-                        "-c max_connections=200"], **run)
+        subprocess.run([bindir / "pg_ctl", "-D", data, "-l", log, "-w", "-t", "60", "start", "-o", options], **run)
     except subprocess.CalledProcessError as e:
         server_log = log.read_text() if log.exists() else ""
         shutil.rmtree(folder, ignore_errors=True)
         raise RuntimeError(f"PostgreSQL did not start: {e.stderr or e.stdout}\n{server_log}") from e
+    url = f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
+    CONTROL[url] = (bindir, data, log, options, as_user)
     try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
+        yield url
     finally:
+        CONTROL.pop(url, None)
         subprocess.run([bindir / "pg_ctl", "-D", data, "-m", "immediate", "stop"], capture_output=True, **as_user)
         shutil.rmtree(folder, ignore_errors=True)
 

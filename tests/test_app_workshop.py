@@ -123,22 +123,28 @@ def test_a_wrong_passphrase_is_refused_with_the_wait_explained(db, workshop):
     for _ in range(4):
         at += timedelta(seconds=ws.MAX_WAIT_S)
         with pytest.raises(SignInRefused):
-            db.facilitator_sign_in(workshop["code"], "still not it", at=at)
+            db.facilitator_sign_in(workshop["code"], "still not it", client="localhost", at=at)  # the console's
     assert "too many wrong passphrases" in _console(workshop["code"]).error[0].value  # even the right one waits
     assert not any(t.label == "Phases open to teams" for t in _console(workshop["code"], "x" * 9).multiselect)
 
 
 
-def test_an_inject_sent_from_the_console_reaches_the_teams_run_with_its_message(db, workshop):
+def team_in_step_mode(db, workshop) -> tuple[AppTest, dict]:
+    """Ada joins, teams are formed, and she plays her team's year step by step to day 7."""
     ada = _join(workshop["code"], "Ada")
-    console = _console(workshop["code"])
-    _ok(_button(console, "Form teams of 2").click().run())
+    db.form_teams(workshop["id"])
     _ok(ada.run())
     _ok(_button(ada, "Open your team's plan").click().run())
     _ok(ada.switch_page("views/play.py").run())
     ada.radio(key="play-mode").set_value("Step by step")
     _ok(ada.run())
     _ok(_button(ada, "Advance a week").click().run())
+    return ada, db.teams(workshop["id"])[0]
+
+
+def test_an_inject_sent_from_the_console_reaches_the_teams_run_with_its_message(db, workshop):
+    ada, _ = team_in_step_mode(db, workshop)
+    console = _console(workshop["code"])
     _tab(console, "Injects and notes").text_area[0].input("No claims have been decided since this morning.")
     console.text_area[1].input("Go manual and tell claimants.")
     effect = next(s for s in console.selectbox if s.label == "Simulation effect")

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 from streamlit.testing.v1 import AppTest
+from test_app_workshop import db  # noqa: F401  (the fixture: an empty store the app uses)
 
 import sandbox.app
-from sandbox.store import open_store
 from sandbox.yamlio import AUTHORED, PLAN, QUOTE_MAX, LoadError, parse_yaml_text, quote, read_yaml
 
 MAIN = str(Path(sandbox.app.__file__).parent / "main.py")
@@ -58,14 +58,24 @@ WORDS = {"flow alias bomb": "once its aliases are expanded", "block alias bomb":
          "a 3 MB file": "more than the 1.0 MB"}
 
 
+# A child's peak memory counts what it inherited when it was forked, and the test process is large: the command
+# is started by a small Python of its own, which reports its child's peak (``os.wait4``) into a file.
+_PEAK = """import os, subprocess, sys
+proc = subprocess.Popen(sys.argv[2:])
+_, status, usage = os.wait4(proc.pid, 0)
+open(sys.argv[1], "w").write(f"{os.waitstatus_to_exitcode(status)} {usage.ru_maxrss}")
+"""
+
+
 def _measured(args: list[str], cwd: Path) -> tuple[int, str, float, float]:
     """Run a command; its exit status, output, seconds and peak memory (MB) of its own process."""
+    report = cwd / "peak.txt"
     start = time.perf_counter()
-    proc = subprocess.Popen(args, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    out = proc.stdout.read().decode()
-    _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    return proc.returncode, out, time.perf_counter() - start, usage.ru_maxrss / 1024
+    out = subprocess.run([sys.executable, "-c", _PEAK, str(report), *args], cwd=cwd, stdout=subprocess.PIPE,
+                         stderr=subprocess.STDOUT, timeout=120).stdout.decode()
+    seconds = time.perf_counter() - start
+    code, kb = map(int, report.read_text().split())
+    return code, out, seconds, kb / 1024
 
 
 def _folder(tmp_path: Path) -> Path:
@@ -141,15 +151,7 @@ def test_messages_quote_a_bounded_piece_of_a_rejected_value(tmp_path):
 # ---------------------------------------------------------------------- the app's upload
 
 
-@pytest.fixture
-def db(tmp_path, monkeypatch):
-    url = f"sqlite:///{tmp_path / 'app.db'}"
-    monkeypatch.setenv("SANDBOX_DB_URL", url)
-    monkeypatch.setenv("SANDBOX_WORKERS", "0")
-    return open_store(url)
-
-
-def _play_page(db) -> tuple[AppTest, dict]:
+def _play_page(db) -> tuple[AppTest, dict]:  # noqa: F811
     from sandbox.loader import load_plan, load_scenario
 
     me = db.create_learner("Grace")
@@ -164,7 +166,7 @@ def _play_page(db) -> tuple[AppTest, dict]:
 
 
 @pytest.mark.parametrize("kind", list(PLANS))
-def test_a_hostile_upload_is_refused_on_the_page_and_changes_nothing(db, kind):
+def test_a_hostile_upload_is_refused_on_the_page_and_changes_nothing(db, kind):  # noqa: F811
     import tracemalloc
 
     at, attempt = _play_page(db)

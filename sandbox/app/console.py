@@ -172,7 +172,7 @@ def _import(workshop: dict, loaded, teams: list[dict]) -> None:
         st.markdown(f"Columns: {', '.join(f'`{c}`' for c in inj.COLUMNS)}. The offset is minutes after the import "
                     "(or hours:minutes); target teams are `all` or names separated by `;`.")
         st.download_button("Download a template", TEMPLATE, file_name="injects-template.csv", mime="text/csv")
-        file = st.file_uploader("Events list", type=["csv"], key="inject-csv")
+        file = st.file_uploader("Events list", type=["csv"], key="inject-csv", max_upload_size=1)
         if file is None:
             return
         try:

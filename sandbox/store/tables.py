@@ -75,7 +75,7 @@ workshops = Table(
     Column("locked", Boolean, nullable=False),  # decisions locked by the facilitator
     Column("debrief_open", Boolean, nullable=False),
     # wrong passphrases in a row from any client, and the wait they set for clients that have failed
-    # themselves (see ``WorkshopRecords.facilitator_sign_in``; per client: ``sign_in_tries``)
+    # themselves (see ``store.signin``; per client: ``sign_in_tries``)
     Column("failed_logins", Integer, nullable=False),
     Column("login_wait_until", DateTime(timezone=True)),
     Column("created_at", DateTime(timezone=True), nullable=False),
