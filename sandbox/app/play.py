@@ -190,8 +190,8 @@ def step_panel(attempt: dict) -> None:
     pending = s["state"]["pending"]
     if pending:
         for inc in pending:
-            st.warning(f"**Incident {inc['id']}: {inc['title']}** — detected on day {inc['detected_day']:.0f}"
-                       f" by {inc['detected_by']}. How do you respond?")
+            st.warning(f"**Incident {inc['id']}: {md(inc['title'])}** — detected on day {inc['detected_day']:.0f}"
+                       f" by {md(inc['detected_by'])}. How do you respond?")
             with st.form(f"respond-{inc['id']}"):
                 choice = st.radio("Response", inc["responses"], key=f"r.{inc['id']}",
                                   format_func=lambda r: f"{r.replace('_', ' ')} — {RESPONSE_HELP.get(r, '')}")
