@@ -235,7 +235,8 @@ def app_figures(sessions: int = 30, out=print, clients: str = "protocol") -> dic
                "p95_by_action_s": {name: round(p95([t for n, t in many if n == name]), 3)
                                    for name in dict.fromkeys(n for n, _ in many)}}
     out(f"app run_to_result = {figures['run_to_result_s']:.2f} s (target <= {TARGETS['run_to_result_s']})")
-    out(f"app {sessions} learners at once ({clients} clients): p95 response {figures['p95_s']:.2f} s over {len(many)} actions "
+    out(f"app {sessions} learners at once ({clients} clients): p95 response {figures['p95_s']:.2f} s "
+        f"over {len(many)} actions "
         f"(target <= {TARGETS['p95_s']}); p95 of 'run the year' {figures['p95_run_s']:.2f} s; all done in "
         f"{figures['wall_s']:.0f} s, using {figures['server_cpu_s']:.0f} CPU-s on the server and "
         f"{figures['client_cpu_s']:.0f} in this process's clients")

@@ -196,7 +196,8 @@ def summary(result: dict) -> str:
         lines.append(f"  {label.format(**k):<48} {text}")
     lines += ["", f"Incidents ({len(result['incidents'])})"]
     for i in result["incidents"]:
-        ttd = "never detected" if i["detected_by"] is None else f"detected day {i['detected_day']:.0f} by {i['detected_by']}"
+        ttd = ("never detected" if i["detected_by"] is None
+               else f"detected day {i['detected_day']:.0f} by {i['detected_by']}")
         rec = "still open at the end" if i["open_at_end"] else f"recovered day {i['recovered_day']:.0f}"
         lines.append(f"  {i['id']:<7} day {i['start_day']:>5.0f}  {i['title']}: {ttd}; {rec}")
     lines += ["", f"Alerts ({len(result['alerts'])})"]

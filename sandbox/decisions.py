@@ -7,7 +7,8 @@ plan need only name what it changes. Unknown ids and invalid choices are errors.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+import difflib
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -209,6 +210,76 @@ TRADE_OFFS = {
 }
 CATALOGUE = tuple(replace(d, help=d.help or TRADE_OFFS[d.id]) for d in CATALOGUE)
 BY_ID = {d.id: d for d in CATALOGUE}
+
+
+class UnknownDecision(KeyError):
+    """A decision id no plan has, with the nearest known id suggested (a typo must never pass silently)."""
+
+    def __init__(self, key: str, known):
+        near = difflib.get_close_matches(str(key), list(known), n=1, cutoff=0.6)
+        self.key = key
+        self.message = f"no decision '{quote(key)}'" + (f"; did you mean '{near[0]}'?" if near else "")
+        super().__init__(self.message)
+
+    def __str__(self) -> str:
+        return self.message
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A learner's decisions: every decision of the catalogue and of the scenario, each with its choice.
+    Reading or changing a decision that does not exist raises ``UnknownDecision``; ``plan.monitoring.cadence``
+    reads ``plan["monitoring.cadence"]``."""
+
+    name: str
+    decisions: dict[str, Any]
+    impact_answers: dict[str, str] = field(default_factory=dict)
+    description: str = ""
+
+    def __getitem__(self, key: str) -> Any:
+        try:
+            return self.decisions[key]
+        except KeyError:
+            raise UnknownDecision(key, self.decisions) from None
+
+    def __getattr__(self, section: str) -> _Section:
+        if section.startswith("_") or not any(k.startswith(section + ".") for k in self.decisions):
+            raise AttributeError(section)
+        return _Section(self, section)
+
+    def with_changes(self, **changes: Any) -> Plan:
+        """A copy with some decisions changed; keys use '__' for '.' (``monitoring__signals``)."""
+        new = dict(self.decisions)
+        for k, v in changes.items():
+            key = k.replace("__", ".")
+            if key not in new:
+                raise UnknownDecision(key, new)
+            new[key] = v
+        return Plan(self.name, new, dict(self.impact_answers), self.description)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "decisions": dict(sorted(self.decisions.items())),
+                "impact_answers": dict(sorted(self.impact_answers.items()))}
+
+
+class _Section:
+    """One phase's decisions of a plan, as attributes: ``plan.monitoring.cadence``."""
+
+    __slots__ = ("_plan", "_name")
+
+    def __init__(self, plan: Plan, name: str):
+        self._plan, self._name = plan, name
+
+    def __getattr__(self, name: str) -> Any:
+        return self._plan[f"{self._name}.{name}"]
+
+
+def normalised(saved: dict, all_defaults: dict[str, Any]) -> dict:
+    """A saved plan (``{"name", "decisions", "impact_answers"}``) as this version knows plans: every decision
+    present (one added since it was saved takes its default) and none this version no longer has. Saved
+    attempts are read through this, so an old attempt opens on every phase page."""
+    kept = {k: v for k, v in (saved.get("decisions") or {}).items() if k in all_defaults}
+    return {**saved, "decisions": {**all_defaults, **kept}, "impact_answers": dict(saved.get("impact_answers") or {})}
 
 
 class PlanFile(BaseModel):

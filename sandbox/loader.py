@@ -6,11 +6,11 @@ raises a bare traceback at a course author.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sandbox.decisions import BY_ID, PlanFile, check_choice, defaults
+from sandbox.decisions import BY_ID, Plan, PlanFile, check_choice, defaults, normalised
 from sandbox.scenario import Scenario
 from sandbox.yamlio import PLAN, LoadError, Problem, YamlDoc, parse_model, quote, read_yaml
 
@@ -26,27 +26,6 @@ class LoadedScenario:
     @property
     def id(self) -> str:
         return self.scenario.id
-
-
-@dataclass(frozen=True)
-class Plan:
-    name: str
-    decisions: dict[str, Any]
-    impact_answers: dict[str, str] = field(default_factory=dict)
-    description: str = ""
-
-    def __getitem__(self, key: str) -> Any:
-        return self.decisions[key]
-
-    def with_changes(self, **changes: Any) -> Plan:
-        """A copy with some decisions changed; keys use '__' for '.' (monitoring__signals)."""
-        new = dict(self.decisions)
-        new.update({k.replace("__", "."): v for k, v in changes.items()})
-        return Plan(self.name, new, dict(self.impact_answers), self.description)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "decisions": dict(sorted(self.decisions.items())),
-                "impact_answers": dict(sorted(self.impact_answers.items()))}
 
 
 def resolve_scenario_path(ref: str | Path) -> Path:
@@ -125,6 +104,11 @@ def plan_from_doc(doc: YamlDoc, scenario: Scenario) -> Plan:
 def plan_from_dict(data: dict, scenario: Scenario, source: str = "<plan>") -> Plan:
     """Validate a plan given as data (e.g. from a browser upload)."""
     return plan_from_doc(YamlDoc(Path(source), data, None), scenario)
+
+
+def saved_plan(plan: dict, scenario: Scenario) -> dict:
+    """A plan as saved (an attempt's, perhaps from an earlier version) with every decision this version has."""
+    return normalised(plan, _all_defaults(scenario))
 
 
 def _all_defaults(scenario: Scenario) -> dict[str, Any]:

@@ -70,14 +70,16 @@ def _score(s: dict) -> str:
             f"{_e(str(s['readiness_section']))}). Impact level {_e(s['impact_level'])}. Outcomes compared with the "
             f"{_e(str(s['reference_plan']))} plan on the same seed.</p>"
             f"<table><caption>Points by section</caption><tr><th>Section</th><th>Points</th><th>Share</th></tr>"
-            f"{rows}</table><h3>The three most valuable improvements</h3><ol>{imps or '<li>None: full marks.</li>'}</ol>")
+            f"{rows}</table><h3>The three most valuable improvements</h3>"
+            f"<ol>{imps or '<li>None: full marks.</li>'}</ol>")
 
 
 def _kpis(k: dict, task: str) -> str:
     from sandbox.cli import kpi_labels  # the same figures, labels and formats as the command line's summary
 
     rows = "".join(f"<tr><th scope=row>{_e(label.format(**k))}</th><td class=num>"
-                   f"{'n/a' if k.get(key) is None else fmt.format(k[key])}</td></tr>" for key, label, fmt in kpi_labels(task))
+                   f"{'n/a' if k.get(key) is None else fmt.format(k[key])}</td></tr>"
+                   for key, label, fmt in kpi_labels(task))
     return f"<h2>Key figures</h2><table>{rows}</table>"
 
 
@@ -165,7 +167,8 @@ def _incidents(result: dict) -> str:
 
 def _evaluation(result: dict) -> str:
     ev = result["evaluation"]["initial"]
-    metrics = "".join(f"<tr><th scope=row>{_e(k)}</th><td class=num>{v:.3f}</td></tr>" for k, v in ev["metrics"].items())
+    metrics = "".join(f"<tr><th scope=row>{_e(k)}</th><td class=num>{v:.3f}</td></tr>"
+                      for k, v in ev["metrics"].items())
     cols = sorted({c for g in ev["groups"].values() for c in g})
     head = "".join(f"<th>{_e(c.replace('_', ' '))}</th>" for c in cols)
     rows = "".join(f"<tr><th scope=row>{_e(g)}</th>" + "".join(f"<td class=num>{v.get(c, float('nan')):.3f}</td>"

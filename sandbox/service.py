@@ -63,10 +63,10 @@ def _scored(sim, reference: dict | None) -> dict:
 
 def _simulation(scenario_id: str, plan: dict, seed: int, difficulty: str):
     from sandbox.engine import Simulation
-    from sandbox.loader import plan_from_dict
+    from sandbox.loader import plan_from_dict, saved_plan
 
-    loaded = _loaded(scenario_id)
-    return Simulation(loaded, plan_from_dict(plan, loaded.scenario), seed, difficulty)
+    loaded = _loaded(scenario_id)  # a saved plan may be older than this version: read as this version knows plans
+    return Simulation(loaded, plan_from_dict(saved_plan(plan, loaded.scenario), loaded.scenario), seed, difficulty)
 
 
 def simulate(scenario_id: str, plan: dict, seed: int, difficulty: str, reference: dict | None = None,

@@ -101,7 +101,8 @@ def _peer(data: dict) -> str:
     for team_id, name in names.items():
         said = peer.comments(reviews, names, team_id)
         if said:
-            items = "".join(f"<li><strong>{_e(c['from'])}</strong>: {_e(section.strength)}: {_e(c['strength'] or '—')}. "
+            items = "".join(f"<li><strong>{_e(c['from'])}</strong>: {_e(section.strength)}: "
+                            f"{_e(c['strength'] or '—')}. "
                             f"{_e(section.suggestion)}: {_e(c['suggestion'] or '—')}.</li>" for c in said)
             out.append(f"<h3>About {_e(name)}</h3><ul>{items}</ul>")
     return "\n".join(out)
@@ -137,7 +138,8 @@ def _injects(data: dict, private: bool) -> str:
     for i in data["injects"]:
         reached = "; ".join(f"{names.get(t, t)}: day {d['day']:.0f}" for t, d in i["deliveries"].items())
         row = {"#": i["id"], "sent": f"{i['due_at']:%H:%M}", "channel": i["channel"],
-               "to": ", ".join(names.get(t, str(t)) for t in i["targets"]) if i["targets"] is not None else "every team",
+               "to": (", ".join(names.get(t, str(t)) for t in i["targets"]) if i["targets"] is not None
+                      else "every team"),
                "message": i["message"], "effect": i["effect_text"], "reached": reached or "—"}
         if private:
             row["expected action"] = i["expected_action"] or "—"

@@ -119,3 +119,19 @@ def test_every_decision_explains_what_its_choices_cost_and_buy():
     from sandbox.decisions import CATALOGUE
 
     assert all(len(d.help) > 40 for d in CATALOGUE), [d.id for d in CATALOGUE if len(d.help) <= 40]
+
+
+def test_an_attempt_saved_before_a_decision_existed_opens_on_every_page(db):
+    at, attempt = _new_attempt(db)
+    plan = attempt["plan"]
+    del plan["decisions"]["monitoring.cadence"]  # as if saved by a version without it
+    plan["decisions"]["retired.decision"] = True  # and with one this version no longer has
+    db.update_attempt(attempt["id"], plan=plan)
+    for phase in PHASE_TITLES:
+        _ok(at.switch_page(f"views/phase_{phase}.py").run())
+        assert at.title[0].value == PHASE_TITLES[phase]
+    _ok(at.switch_page("views/phase_monitoring.py").run())
+    assert at.selectbox(key="w.monitoring.cadence").value == "monthly"  # the new decision's default
+    at.selectbox(key="w.monitoring.cadence").set_value("daily")
+    _ok(_button(at, "Save decisions").click().run())
+    assert db.attempt(attempt["id"])["plan"]["decisions"]["monitoring.cadence"] == "daily"

@@ -154,7 +154,8 @@ def test_an_inject_sent_from_the_console_reaches_the_teams_run_with_its_message(
     _ok(ada.run())
     said = [i.value for i in ada.info if "No claims have been decided" in i.value]
     assert said and "day 7 of your run" in said[0] and "event I1" in said[0]
-    assert "Go manual" not in str([e.value for kind in (ada.markdown, ada.info, ada.caption, ada.warning) for e in kind])  # the facilitator's
+    drawn = str([e.value for kind in (ada.markdown, ada.info, ada.caption, ada.warning) for e in kind])
+    assert "Go manual" not in drawn  # the facilitator's expected action
     _ok(_button(ada, "Advance a week").click().run())
     assert any("serving crash" in w.value.lower() for w in ada.warning)
 

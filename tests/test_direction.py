@@ -25,7 +25,8 @@ def test_orchestration_shortens_a_serving_outage():
     manual = run_flagship("naive", deployment__infrastructure="manual_server")
     orchestrated = run_flagship("naive", deployment__infrastructure="orchestrated")
     assert orchestrated["kpis"]["availability"] > manual["kpis"]["availability"]
-    assert _incident(orchestrated, "serving_crash")["duration_days"] < _incident(manual, "serving_crash")["duration_days"]
+    crash = "serving_crash"
+    assert _incident(orchestrated, crash)["duration_days"] < _incident(manual, crash)["duration_days"]
 
 
 def test_canary_with_rollback_limits_a_bad_release():

@@ -114,7 +114,8 @@ def test_check_uses_normalised_wasserstein_and_jensen_shannon():
 
 
 def _policy(metric: str, task: str = "classification"):
-    return SimpleNamespace(task=SimpleNamespace(type=task), policy=SimpleNamespace(fairness=SimpleNamespace(metric=metric)))
+    return SimpleNamespace(task=SimpleNamespace(type=task),
+                           policy=SimpleNamespace(fairness=SimpleNamespace(metric=metric)))
 
 
 @settings(max_examples=60, deadline=None)

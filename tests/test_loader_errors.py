@@ -163,3 +163,39 @@ def test_schema_prints_json(capsys):
     schema = json.loads(capsys.readouterr().out)
     assert "timeline" in schema["scenario"]["properties"]
     assert schema["decisions"]["deployment.strategy"]["default"] == "big_bang"
+
+
+def test_a_plan_refuses_a_decision_it_does_not_have_and_names_the_nearest():
+    from sandbox.decisions import UnknownDecision
+    from sandbox.loader import load_plan, load_scenario
+
+    plan = load_plan(load_scenario("benefits-triage"), "expert")
+    with pytest.raises(UnknownDecision, match=r"no decision 'monitoring.cadance'; did you mean 'monitoring.cadence'\?"):
+        plan.with_changes(monitoring__cadance="daily")
+    with pytest.raises(UnknownDecision, match="did you mean 'data.versioning'"):
+        plan["data.versionning"]
+    with pytest.raises(UnknownDecision, match="no decision 'zzz'$"):
+        plan["zzz"]
+    assert plan.monitoring.cadence == plan["monitoring.cadence"]
+    with pytest.raises(UnknownDecision, match="did you mean 'monitoring.cadence'"):
+        plan.monitoring.cadance  # noqa: B018
+    assert plan.with_changes(monitoring__cadence="weekly").monitoring.cadence == "weekly"
+
+
+def test_saved_plans_gain_new_decisions_and_lose_retired_ones(tmp_path):
+    from sandbox.loader import load_plan, load_scenario, saved_plan
+    from sandbox.store import open_store
+    from sandbox.store.common import StoreError
+
+    loaded = load_scenario("benefits-triage")
+    full = load_plan(loaded, None).to_dict()
+    old = {"name": "mine", "decisions": {k: v for k, v in full["decisions"].items() if k != "monitoring.cadence"}
+           | {"retired.decision": True}, "impact_answers": {}}
+    now = saved_plan(old, loaded.scenario)
+    assert now["decisions"] == full["decisions"] and now["name"] == "mine"  # the new one takes its default
+    store = open_store(f"sqlite:///{tmp_path / 's.db'}")
+    me = store.create_learner("Grace")
+    attempt = store.new_attempt(me["id"], "benefits-triage", "standard", 1, full, "problem")
+    with pytest.raises(StoreError, match="did you mean 'monitoring.cadence'"):
+        store.save_decisions(attempt, {"monitoring.cadance": "daily"})
+    assert store.save_decisions(attempt, {"scenario.staffing": full["decisions"]["scenario.staffing"]})

@@ -108,7 +108,8 @@ def run_batch(attempt: dict) -> None:
     days = ui.scenario(attempt["scenario_id"]).scenario.timeline.days
     key, result = state.runner().run(attempt["scenario_id"], attempt["plan"], attempt["seed"],
                                      attempt["difficulty"],
-                                     on_progress=lambda s: bar.progress(min(s, 1.0), text=f"Day {s * days:.0f} of {days}"))
+                                     on_progress=lambda s: bar.progress(min(s, 1.0),
+                                                                        text=f"Day {s * days:.0f} of {days}"))
     bar.progress(1.0, text="Done")
     _finish(attempt, key, result)
 

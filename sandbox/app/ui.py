@@ -41,13 +41,16 @@ def course():
 
 
 def require_attempt() -> dict:
-    """The current attempt, or a pointer to the start page (and the page stops)."""
+    """The current attempt, or a pointer to the start page (and the page stops). Its plan is read as this
+    version knows plans: a decision added since the attempt was saved takes its default."""
+    from sandbox.loader import saved_plan
+
     found = state.attempt()
     if found is None:
         st.info("Start or resume an attempt first.")
         st.page_link("views/start.py", label="Go to the start page", icon=":material/play_arrow:")
         st.stop()
-    return found
+    return {**found, "plan": saved_plan(found["plan"], scenario(found["scenario_id"]).scenario)}
 
 
 def lesson_panel(phase: str) -> None:

@@ -49,7 +49,8 @@ def _column_problems(spec: CsvData, df: pd.DataFrame, path: Path, doc: YamlDoc) 
     for field_name, columns in declared.items():
         for i, col in enumerate(columns):
             if col not in df.columns:
-                loc = ("data", "csv", field_name) + ((i,) if field_name in ("protected", "numeric", "categorical") else ())
+                listed = field_name in ("protected", "numeric", "categorical")
+                loc = ("data", "csv", field_name) + ((i,) if listed else ())
                 problems.append(Problem(str(doc.path), doc.line_of(loc), f"data.csv.{field_name}",
                                         f"column '{col}' is not in {path.name} (has: {', '.join(df.columns)})"))
     if problems:

@@ -119,7 +119,8 @@ class SyntheticStream(CaseStream):
         for g in f.group_shifts:
             x = x + g.shift * (cols[g.attribute] == g.value)
         for e in events:
-            x = x + self._per_row(days, sizes, e, lambda d, e=e: _numeric_amount(f, e, d)) * _group_mask(e, cols, len(x))
+            amount = self._per_row(days, sizes, e, lambda d, e=e: _numeric_amount(f, e, d))
+            x = x + amount * _group_mask(e, cols, len(x))
         if f.clip_min is not None or f.clip_max is not None:
             x = np.clip(x, f.clip_min, f.clip_max)
         if f.round_to:

@@ -238,7 +238,8 @@ def _prediction_drift(world, days) -> list[Alert]:
         return []
     order = np.argsort(scores, kind="stable")  # the days' sorted runs, merged
     at = np.concatenate([p[1] for p in parts])[order]
-    value = drift.wasserstein_sorted(ref, scores[order], world.reference_score_sums, v_at=at) / world.reference_score_norm
+    value = (drift.wasserstein_sorted(ref, scores[order], world.reference_score_sums, v_at=at)
+             / world.reference_score_norm)
     threshold = world.plan["monitoring.drift_threshold"]
     if value < threshold:
         return []

@@ -18,7 +18,8 @@ from sandbox.engine.operations import apply_response, default_response, go_live
 from sandbox.engine.result import build_result, kpis
 from sandbox.engine.training import train_version
 from sandbox.engine.world import World
-from sandbox.loader import LoadedScenario, Plan, plan_from_dict
+from sandbox.decisions import Plan
+from sandbox.loader import LoadedScenario, plan_from_dict, saved_plan
 from sandbox.scenario import EventSpec
 
 SNAPSHOT_VERSION = 1
@@ -157,7 +158,7 @@ class Simulation:
     def restore(cls, loaded: LoadedScenario, snap: dict) -> Simulation:
         if snap.get("version") != SNAPSHOT_VERSION or snap.get("scenario") != loaded.id:
             raise SimulationError("this snapshot belongs to another scenario or version")
-        plan = plan_from_dict(snap["plan"], loaded.scenario, source="<snapshot>")
+        plan = plan_from_dict(saved_plan(snap["plan"], loaded.scenario), loaded.scenario, source="<snapshot>")
         sim = cls(loaded, plan, snap["seed"], snap["difficulty"])
         for op in snap["log"]:
             if op["op"] == "advance":

@@ -250,7 +250,8 @@ def _cross_check(sections: list[Section], criteria, lessons_dir: Path | None) ->
                                     f"unknown section '{c.section}' (known: {', '.join(sorted(section_ids))})"))
         why = None if anchors is None else link_problem(anchors, c.lesson)
         if why:
-            problems.append(Problem(str(doc.path), doc.line_of(("criteria", i, "lesson")), f"criteria[{i}].lesson", why))
+            problems.append(Problem(str(doc.path), doc.line_of(("criteria", i, "lesson")), f"criteria[{i}].lesson",
+                                    why))
     return problems
 
 

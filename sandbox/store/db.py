@@ -138,6 +138,7 @@ class Store(WorkshopRecords, LiveRecords, SignInRecords):
         at once each keep what they changed."""
         for _ in range(MERGE_TRIES):
             current = self.attempt(attempt_id)
+            _known(decisions, current["plan"].get("decisions", {}))
             plan = {**current["plan"], "decisions": {**current["plan"].get("decisions", {}), **decisions}}
             if impact_answers:
                 plan["impact_answers"] = {**current["plan"].get("impact_answers", {}), **impact_answers}
@@ -167,6 +168,16 @@ class Store(WorkshopRecords, LiveRecords, SignInRecords):
                                                       created_at=_now()))
         except IntegrityError:
             pass  # another process stored the same run (same key, same result) first
+
+
+def _known(changes: dict, saved: dict) -> None:
+    """Refuse a decision id neither the catalogue nor the saved plan has (a scenario's own decisions are in
+    the plan from its start): a typo is an error, never a silent new key."""
+    from sandbox.decisions import BY_ID, UnknownDecision
+
+    for key in changes:
+        if key not in BY_ID and key not in saved:
+            raise StoreError(str(UnknownDecision(key, [*BY_ID, *saved])))
 
 
 def _attempt(row) -> dict:

@@ -280,7 +280,8 @@ class LiveRecords:
         kept = {q: a.strip()[:MAX_REFLECTION] for q, a in written.items() if a and a.strip()}
         if not kept:
             raise StoreError("write something first")
-        self.answer(self._reflection_activity(workshop_id), learner_id, json.dumps(kept, sort_keys=True, ensure_ascii=False))
+        self.answer(self._reflection_activity(workshop_id), learner_id,
+                    json.dumps(kept, sort_keys=True, ensure_ascii=False))
 
     def reflection_of(self, workshop_id: int, learner_id: int) -> dict[str, str]:
         found = self.my_answer(self._reflection_activity(workshop_id), learner_id)

@@ -135,7 +135,8 @@ class WorkshopRecords:
     def form_teams(self, workshop_id: int) -> list[dict]:
         """Deal everyone in the waiting room (observers stay out) into new teams of the workshop's size."""
         found = self.workshop_by_id(workshop_id)
-        waiting = [p["learner_id"] for p in self.members(workshop_id) if p["team_id"] is None and p["role"] == "learner"]
+        waiting = [p["learner_id"] for p in self.members(workshop_id)
+                   if p["team_id"] is None and p["role"] == "learner"]
         if not waiting:
             return self.teams(workshop_id)
         taken = len(self.teams(workshop_id))

@@ -65,7 +65,8 @@ if workshop_id is None:
 store = state.store()
 workshop = store.workshop_by_id(workshop_id)
 st.markdown(f"## {md(workshop['name'])} · join code **{show_code(workshop['code'])}**")
-st.caption(f"{ui.scenario(workshop['scenario_id']).scenario.title} · {workshop['difficulty']} · seed {workshop['seed']} · teams of "
+st.caption(f"{ui.scenario(workshop['scenario_id']).scenario.title} · {workshop['difficulty']} · "
+           f"seed {workshop['seed']} · teams of "
            f"{workshop['team_size']} · learners join at the app's address with `?join={workshop['code']}`")
 TABS = {"People and teams": console.people_tab, "Pacing": console.pacing_tab,
         "Injects and notes": console.inject_tab, "Polls and quizzes": console.polls_tab,
