@@ -103,7 +103,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def cmd_validate(args) -> int:
-    from sandbox.loader import LESSONS_DIR, SCENARIOS_DIR, validate_lessons, validate_paths
+    from sandbox.loader import LESSONS_DIR, SCENARIOS_DIR
+    from sandbox.validate import validate_lessons, validate_paths
 
     paths = args.paths or [SCENARIOS_DIR, LESSONS_DIR]
     course = [p for p in paths if _is_course(p)]
@@ -151,12 +152,12 @@ def cmd_run(args) -> int:
     except SimulationError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    _play(sim, quiet=args.quiet or not sys.stderr.isatty())
+    from sandbox.runs import play, scored
+
+    play(sim, None if args.quiet or not sys.stderr.isatty() else _progress)
     result = sim.result()
     if not args.no_score:
-        from sandbox.scoring import score_run
-
-        result["score"] = score_run(result, loaded)
+        result["score"] = scored(result, loaded)
     if args.out:
         args.out.write_text(to_json(result), encoding="utf-8")
     if args.report:
@@ -173,16 +174,12 @@ def cmd_run(args) -> int:
     return 0
 
 
-def _play(sim, quiet: bool) -> None:
-    """Run in monthly steps so long runs show progress; same result as one run()."""
+def _progress(sim) -> None:
+    """A progress bar on the terminal, redrawn after each simulated month."""
     horizon = sim.world.horizon
-    while not sim.finished:
-        sim.advance(30)
-        if not quiet:
-            done = int(40 * sim.day / horizon)
-            print(f"\r[{'#' * done}{'.' * (40 - done)}] day {int(sim.day)}/{horizon}", end="", file=sys.stderr)
-    if not quiet:
-        print(file=sys.stderr)
+    done = int(40 * sim.day / horizon)
+    print(f"\r[{'#' * done}{'.' * (40 - done)}] day {int(sim.day)}/{horizon}", end="\n" if sim.finished else "",
+          file=sys.stderr)
 
 
 def summary(result: dict) -> str:
@@ -213,7 +210,7 @@ def summary(result: dict) -> str:
 def cmd_score(args) -> int:
     from sandbox.engine.result import to_json
     from sandbox.loader import load_scenario
-    from sandbox.scoring import score_run
+    from sandbox.runs import scored
     from sandbox.yamlio import read_text_file
 
     try:
@@ -226,7 +223,7 @@ def cmd_score(args) -> int:
         print(f"{args.run}:1: (file): not a run result written by 'sandbox run --out' ({exc})", file=sys.stderr)
         return 1
     loaded = load_scenario(scenario_id)
-    result["score"] = score_run(result, loaded)
+    result["score"] = scored(result, loaded)
     if args.out:
         args.out.write_text(to_json(result), encoding="utf-8")
     print(score_summary(result["score"]))

@@ -28,7 +28,6 @@ from functools import lru_cache
 from typing import Any
 
 STEP_CACHE_SIZE = 2  # live step-mode runs a worker keeps (each holds a year of cases)
-MONTH_DAYS = 30
 
 
 # ---------------------------------------------------------------------- keys
@@ -52,12 +51,12 @@ def _loaded(scenario_id: str):
 
 def _scored(sim, reference: dict | None) -> dict:
     """The run's result with its score, beside ``reference`` (the expert plan's run; None when this is that
-    run, or when the scenario has no expert plan: ``score_run`` then finds out which)."""
+    run, or when the scenario has no expert plan: ``runs.scored`` then finds out which)."""
     from sandbox.engine.result import clean
-    from sandbox.scoring import score_run
+    from sandbox.runs import scored
 
     result = sim.result()
-    result["score"] = score_run(result, sim.loaded, reference)
+    result["score"] = scored(result, sim.loaded, reference)
     return clean(result)
 
 
@@ -72,22 +71,18 @@ def _simulation(scenario_id: str, plan: dict, seed: int, difficulty: str):
 def simulate(scenario_id: str, plan: dict, seed: int, difficulty: str, reference: dict | None = None,
              progress=None) -> dict:
     """A whole run, scored; ``progress`` (a queue) receives the share of the year done after each month."""
-    sim = _simulation(scenario_id, plan, seed, difficulty)
-    while not sim.finished:
-        sim.advance(MONTH_DAYS)
-        if progress is not None:
-            progress.put(sim.day / sim.world.horizon)
+    from sandbox.runs import play
+
+    sim = play(_simulation(scenario_id, plan, seed, difficulty),
+               None if progress is None else lambda s: progress.put(s.day / s.world.horizon))
     return _scored(sim, reference)
 
 
 def expert_plan(scenario_id: str) -> dict | None:
-    from sandbox.loader import load_plan
-    from sandbox.scoring import REFERENCE_PLAN
+    from sandbox import runs
 
-    loaded = _loaded(scenario_id)
-    if not (loaded.folder / "plans" / f"{REFERENCE_PLAN}.yaml").is_file():
-        return None
-    return load_plan(loaded, REFERENCE_PLAN).to_dict()
+    plan = runs.expert_plan(_loaded(scenario_id))
+    return None if plan is None else plan.to_dict()
 
 
 def first_evaluation(scenario_id: str, plan: dict, seed: int, difficulty: str) -> dict:
@@ -108,13 +103,12 @@ def step(scenario_id: str, plan: dict, seed: int, difficulty: str, actions: list
     "incident": ID, "action": A}``, ``{"op": "inject", "kind": K, "params": {...}}`` or ``{"op": "state"}``.
     ``applied`` tells, for each, the day it was applied on and the event an inject became."""
     from sandbox.engine import Simulation
+    from sandbox.engine.runner import snapshot
 
     key = run_key(scenario_id, plan, seed, difficulty, actions)
     sim = _LIVE.pop(key, None)
     if sim is None:
-        snap = {"version": 1, "scenario": scenario_id, "seed": seed, "difficulty": difficulty, "plan": plan,
-                "log": actions}
-        sim = Simulation.restore(_loaded(scenario_id), snap)
+        sim = Simulation.restore(_loaded(scenario_id), snapshot(scenario_id, plan, seed, difficulty, actions))
     applied = []
     for one in [action] if isinstance(action, dict) else action:
         applied.append({"op": one["op"], "day": sim.day})

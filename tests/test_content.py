@@ -14,7 +14,7 @@ from conftest import ROOT
 from sandbox.cli import main
 from sandbox.engine import Simulation
 from sandbox.loader import SCENARIOS_DIR, load_plan, load_scenario
-from sandbox.scoring import score_run
+from sandbox.runs import scored as score_run
 
 SCENARIOS = sorted(p.parent.name for p in SCENARIOS_DIR.glob("*/scenario.yaml"))
 # KPI, and whether sound practice should make it smaller (True) or larger (False)

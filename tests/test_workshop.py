@@ -224,7 +224,7 @@ def test_a_version_one_database_is_upgraded_with_nothing_lost(db_url):
 # ---------------------------------------------------------------------- exports and the CLI
 
 def _scored_team(store, found) -> tuple[list[dict], dict]:
-    from sandbox.scoring import score_run
+    from sandbox.runs import scored as score_run
 
     teams = store.form_teams(found["id"])
     result = run_flagship("naive", seed=1)

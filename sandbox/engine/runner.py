@@ -24,6 +24,12 @@ from sandbox.scenario import EventSpec
 SNAPSHOT_VERSION = 1
 
 
+def snapshot(scenario_id: str, plan: dict, seed: int, difficulty: str, log: list) -> dict:
+    """A step-mode run as its inputs and the log of what was done to it (``Simulation.restore`` replays it)."""
+    return {"version": SNAPSHOT_VERSION, "scenario": scenario_id, "seed": seed, "difficulty": difficulty,
+            "plan": plan, "log": list(log)}
+
+
 class SimulationError(ValueError):
     """A request the simulation cannot carry out (bad response, unknown incident...)."""
 
@@ -150,8 +156,7 @@ class Simulation:
     # ------------------------------------------------------------------ snapshots
 
     def snapshot(self) -> dict:
-        return {"version": SNAPSHOT_VERSION, "scenario": self.loaded.id, "seed": self.seed,
-                "difficulty": self.difficulty, "plan": self.plan.to_dict(), "log": list(self._ops)}
+        return snapshot(self.loaded.id, self.plan.to_dict(), self.seed, self.difficulty, self._ops)
 
     @classmethod
     def restore(cls, loaded: LoadedScenario, snap: dict) -> Simulation:
