@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from sandbox.bench_app import FLAGS, chromium
+from sandbox.bench.app import FLAGS, chromium
 
 TIMEOUT_MS = 120_000
 CHROMIUM = chromium()

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from sandbox.engine import Simulation
-from sandbox.loader import load_plan, load_scenario
+from sandbox.spec.loader import load_plan, load_scenario
 
 # the app's pages turn an unexpected error into a sentence for the learner (``sandbox.app.errors``); under test
 # it is raised, so AppTest sees it (tests/test_security.py checks the sentence with this unset)
@@ -18,7 +18,8 @@ TINY = ROOT / "tests" / "fixtures" / "tiny"
 
 
 def shown(markdown_source: str) -> str:
-    """What a Markdown element shows: learner text is escaped (``sandbox.inert``), the backslashes are not shown."""
+    """What a Markdown element shows: learner text is escaped (``sandbox.reports.inert``); the backslashes are
+    not shown."""
     import re
     import string
 

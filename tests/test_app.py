@@ -116,7 +116,7 @@ def test_pages_without_an_attempt_point_to_the_start(db):
 
 
 def test_every_decision_explains_what_its_choices_cost_and_buy():
-    from sandbox.decisions import CATALOGUE
+    from sandbox.spec.decisions import CATALOGUE
 
     assert all(len(d.help) > 40 for d in CATALOGUE), [d.id for d in CATALOGUE if len(d.help) <= 40]
 

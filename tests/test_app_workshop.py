@@ -13,10 +13,10 @@ from streamlit.testing.v1 import AppTest
 import sandbox.app
 from sandbox import workshop as ws
 from sandbox.app.state import CONSOLE_TAB
-from sandbox.facilitation import create_workshop
 from sandbox.store import open_store
 from sandbox.store.common import now
 from sandbox.store.workshops import SignInRefused
+from sandbox.workshop.facilitation import create_workshop
 
 MAIN = str(Path(sandbox.app.__file__).parent / "main.py")
 PASS = "correct horse battery"
@@ -203,7 +203,7 @@ def test_a_learner_chooses_a_team_and_sees_when_the_facilitator_moved_it_on(db, 
 
 
 def test_the_debrief_overlays_the_teams_replays_a_counterfactual_and_collects_reflections(db, workshop):
-    from sandbox.service import Runner
+    from sandbox.runs.service import Runner
 
     ada, _ben = _join(workshop["code"], "Ada"), _join(workshop["code"], "Ben")
     _join(workshop["code"], "Cy")
@@ -235,7 +235,7 @@ def test_the_debrief_overlays_the_teams_replays_a_counterfactual_and_collects_re
 
 
 def _two_finished_teams(db, workshop):
-    from sandbox.service import Runner
+    from sandbox.runs.service import Runner
 
     people = [_join(workshop["code"], n) for n in ("Ada", "Ben", "Cy", "Di")]
     db.form_teams(workshop["id"])  # teams of 2: Ada and Cy, Ben and Di
@@ -298,8 +298,8 @@ def test_an_observer_named_by_the_facilitator_watches_every_team_and_writes_note
 
 
 def test_a_quizs_correct_answer_shows_on_the_console_only_when_asked(db, workshop):
-    from sandbox.lessons import load_course
-    from sandbox.loader import LESSONS_DIR
+    from sandbox.spec.lessons import load_course
+    from sandbox.spec.loader import LESSONS_DIR
 
     quiz = load_course(LESSONS_DIR).quizzes[0]
     right = next(o.text for o in quiz.options if o.correct)

@@ -9,7 +9,7 @@ from browserkit import TIMEOUT_MS
 from browserkit import choose as _choose
 from browserkit import no_exception as _no_exception
 
-from sandbox.bench_app import served
+from sandbox.bench.app import served
 
 
 @pytest.fixture(scope="module")
@@ -89,8 +89,8 @@ def test_a_bad_plan_file_is_explained_and_changes_nothing(server, browser, tmp_p
 
 
 def test_the_html_report_draws_its_charts_offline_without_script_errors(browser, tmp_path):
-    from sandbox.report import render
-    from sandbox.service import Runner
+    from sandbox.reports.run import render
+    from sandbox.runs.service import Runner
 
     _, result = Runner(None, workers=0).run("water-mains", {"name": "defaults", "decisions": {}}, 1, "introductory")
     report = tmp_path / "report.html"

@@ -5,9 +5,9 @@ for the image, and no link is drawn."""
 import pytest
 from browserkit import TIMEOUT_MS, no_exception
 
-from sandbox.bench_app import served
-from sandbox.facilitation import create_workshop
+from sandbox.bench.app import served
 from sandbox.store import open_store
+from sandbox.workshop.facilitation import create_workshop
 
 PASS = "correct horse battery"
 NAME = "![i](http://127.0.0.1:8699/x) [clickme](javascript:alert(1)) **Eve**"

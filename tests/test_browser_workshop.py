@@ -13,7 +13,7 @@ import io
 import pytest
 from browserkit import TIMEOUT_MS, choose, no_exception
 
-from sandbox.bench_app import served
+from sandbox.bench.app import served
 
 PASS = "correct horse battery"
 LEARNERS = ("Ada", "Ben", "Cy")

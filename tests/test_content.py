@@ -13,8 +13,8 @@ from conftest import ROOT
 
 from sandbox.cli import main
 from sandbox.engine import Simulation
-from sandbox.loader import SCENARIOS_DIR, load_plan, load_scenario
-from sandbox.runs import scored as score_run
+from sandbox.runs.scored import scored as score_run
+from sandbox.spec.loader import SCENARIOS_DIR, load_plan, load_scenario
 
 SCENARIOS = sorted(p.parent.name for p in SCENARIOS_DIR.glob("*/scenario.yaml"))
 # KPI, and whether sound practice should make it smaller (True) or larger (False)
@@ -154,7 +154,7 @@ def test_quiz_link_to_missing_section_is_reported(tmp_path, capsys):
 
 
 def test_every_phase_lesson_has_objectives_recap_and_worked_example():
-    from sandbox.lessons import PHASES, load_course
+    from sandbox.spec.lessons import PHASES, load_course
 
     course = load_course(ROOT / "lessons")
     phases = {le.meta.phase: le for le in course.lessons.values() if le.meta.kind == "phase"}

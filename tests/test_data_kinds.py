@@ -13,7 +13,7 @@ from conftest import TINY
 
 from sandbox.cli import main
 from sandbox.engine import Simulation
-from sandbox.loader import load_plan, load_scenario
+from sandbox.spec.loader import load_plan, load_scenario
 
 
 def _tiny_dict() -> dict:

@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sandbox.engine import Simulation
-from sandbox.loader import load_plan, load_scenario
+from sandbox.spec.loader import load_plan, load_scenario
 
 seeds = st.integers(min_value=0, max_value=2**31 - 1)
 FEW = settings(max_examples=6, deadline=None)

@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from scipy.spatial.distance import jensenshannon
 from scipy.stats import wasserstein_distance
 
-from sandbox import drift
 from sandbox.engine.monitors import gap_over
+from sandbox.ml import drift
 
 samples = st.lists(st.integers(-50, 50).map(lambda x: x / 4), min_size=1, max_size=300)
 

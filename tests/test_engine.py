@@ -9,7 +9,7 @@ import pytest
 
 from sandbox.engine import Simulation, SimulationError
 from sandbox.engine.result import to_json
-from sandbox.loader import load_plan
+from sandbox.spec.loader import load_plan
 from tests.conftest import flagship, run_flagship
 
 GOLDEN = Path(__file__).parent / "golden" / "benefits-triage-expert-seed1.json"
@@ -145,7 +145,7 @@ def test_days_made_together_equal_days_made_one_by_one(scenario_id):
     import pandas as pd
 
     from sandbox.data.stream import expand_events, make_stream
-    from sandbox.loader import load_scenario
+    from sandbox.spec.loader import load_scenario
 
     loaded = load_scenario(scenario_id)
     sc = loaded.scenario

@@ -10,14 +10,14 @@ from datetime import timedelta
 import pytest
 from conftest import ROOT
 
-from sandbox import injects as inj
-from sandbox.facilitation import create_workshop
-from sandbox.loader import load_scenario
-from sandbox.service import Runner
-from sandbox.stepping import actions_of, move
+from sandbox.runs.service import Runner
+from sandbox.spec.loader import load_scenario
 from sandbox.store import open_store
 from sandbox.store.common import StoreError, now
-from sandbox.workshop import tally
+from sandbox.workshop import Refused, tally
+from sandbox.workshop import injects as inj
+from sandbox.workshop.facilitation import create_workshop
+from sandbox.workshop.stepping import actions_of, move
 
 PASS = "correct horse battery"
 SCENARIO = "benefits-triage"
@@ -187,12 +187,12 @@ def test_the_template_csv_the_console_offers_is_a_valid_events_list():
 # ---------------------------------------------------------------------- moving a stuck team on; choosing a team
 
 def test_a_stuck_team_is_moved_on_with_defaults_recorded_as_such(db_url):
-    from sandbox.facilitation import push_on
+    from sandbox.workshop.facilitation import push_on
 
     store = open_store(db_url)
     found, (team,) = _teams(store, 1)
     store.save_decisions(team["attempt_id"], {"problem.success_metric": "f1"}, phase="problem")
-    with pytest.raises(StoreError, match="not behind"):
+    with pytest.raises(Refused, match="not behind"):
         push_on(store, found, team)  # nothing open ahead of it
     found = store.set_workshop(found["id"], open_phases=["problem", "data", "development"])
     store.save_decisions(team["attempt_id"], {"data.versioning": True}, phase="problem")  # not yet in data
@@ -225,7 +225,7 @@ def test_a_learner_chooses_a_team_with_room_only(db_url):
 # ---------------------------------------------------------------------- the debrief
 
 def test_the_debrief_puts_teams_side_by_side():
-    from sandbox import debrief as db
+    from sandbox.workshop import debrief as db
 
     a = {"timeline": [{"day": 0, "harms": 2, "accuracy": 0.9}, {"day": 1, "harms": 3, "accuracy": None}],
          "kpis": {"harms": 5}, "score": {"total": 80.0}}

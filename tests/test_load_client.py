@@ -10,8 +10,8 @@ import json
 import pytest
 from sqlalchemy import create_engine, text
 
-from sandbox.bench_app import CLEANING, GATES, served
-from sandbox.bench_load import Learner, LoadError, drive
+from sandbox.bench.app import CLEANING, GATES, served
+from sandbox.bench.load import Learner, LoadError, drive
 
 
 @pytest.fixture(scope="module")

@@ -57,7 +57,7 @@ def test_yaml_syntax_error(scenario_copy, capsys):
 def test_yaml_mistakes_are_located_and_nothing_is_executed(tmp_path, text, line, words):
     """Files are parsed once with libyaml's safe loader when present; a file with a mistake is reported with the
     pure-Python parser's (more specific) message, and tags that would build Python objects are refused."""
-    from sandbox.yamlio import LoadError, parse_yaml_text
+    from sandbox.spec.yamlio import LoadError, parse_yaml_text
 
     with pytest.raises(LoadError) as err:
         parse_yaml_text(tmp_path / "x.yaml", text)
@@ -68,7 +68,7 @@ def test_yaml_mistakes_are_located_and_nothing_is_executed(tmp_path, text, line,
 def test_fast_and_pure_parsers_agree_on_every_bundled_file():
     import yaml
 
-    from sandbox.yamlio import parse_yaml_text
+    from sandbox.spec.yamlio import parse_yaml_text
 
     files = sorted({*ROOT.glob("scenarios/**/*.yaml"), *ROOT.glob("sandbox/**/*.yaml")})
     assert files
@@ -166,8 +166,8 @@ def test_schema_prints_json(capsys):
 
 
 def test_a_plan_refuses_a_decision_it_does_not_have_and_names_the_nearest():
-    from sandbox.decisions import UnknownDecision
-    from sandbox.loader import load_plan, load_scenario
+    from sandbox.spec.decisions import UnknownDecision
+    from sandbox.spec.loader import load_plan, load_scenario
 
     plan = load_plan(load_scenario("benefits-triage"), "expert")
     with pytest.raises(UnknownDecision, match=r"no decision 'monitoring.cadance'; did you mean 'monitoring.cadence'\?"):
@@ -183,7 +183,7 @@ def test_a_plan_refuses_a_decision_it_does_not_have_and_names_the_nearest():
 
 
 def test_saved_plans_gain_new_decisions_and_lose_retired_ones(tmp_path):
-    from sandbox.loader import load_plan, load_scenario, saved_plan
+    from sandbox.spec.loader import load_plan, load_scenario, saved_plan
     from sandbox.store import open_store
     from sandbox.store.common import StoreError
 

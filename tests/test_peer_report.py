@@ -12,16 +12,18 @@ import re
 
 import pytest
 
-from sandbox import facilitation, peer
-from sandbox.facilitation import create_workshop, export, monitor
-from sandbox.loader import load_scenario
+from sandbox.reports import exports
+from sandbox.reports.exports import export
+from sandbox.reports.workshop import render
+from sandbox.runs.service import Runner
 from sandbox.scoring import rubric_for
 from sandbox.scoring.rubric import PeerSection
-from sandbox.service import Runner
-from sandbox.stepping import move
+from sandbox.spec.loader import load_scenario
 from sandbox.store import open_store
 from sandbox.store.common import StoreError
-from sandbox.workshop_report import render
+from sandbox.workshop import Refused, peer
+from sandbox.workshop.facilitation import create_workshop, monitor
+from sandbox.workshop.stepping import move
 
 PASS = "correct horse battery"
 SCENARIO = "water-mains"
@@ -126,7 +128,7 @@ def test_teams_review_each_other_only_once_the_debrief_is_open_and_never_themsel
                                                                     (formed[2]["id"], two["id"])]
     assert got[0]["points"] == _points(section, 3) and got[0]["strength"] == "Shadow first"
     assert got[0]["saved_by"] == "Learner 1"
-    totals = facilitation.peer_totals(store, store.workshop_record(found["id"]))
+    totals = exports.peer_totals(store, store.workshop_record(found["id"]))
     assert totals["Team 1"] is None and totals["Team 3"] is None
     expected = sum((c.levels[3].points + c.levels[1].points) / 2 for c in section.criteria)
     assert totals["Team 2"] == pytest.approx(expected)
@@ -205,8 +207,8 @@ def _full_workshop(store, section):
         runner.shutdown()
     store.set_workshop(found["id"], debrief_open=True)
     store.save_peer_review(people[1]["id"], formed[0]["id"], _points(section, 2), "Good <b>gate</b>", "Cost?")
-    from sandbox.lessons import load_course
-    from sandbox.loader import LESSONS_DIR
+    from sandbox.spec.lessons import load_course
+    from sandbox.spec.loader import LESSONS_DIR
 
     course = load_course(LESSONS_DIR)
     quiz = course.quizzes[0]
@@ -238,7 +240,7 @@ def test_the_html_report_works_offline_and_keeps_private_things_to_the_facilitat
         assert private in mine and private not in theirs
     with pytest.raises(ValueError, match="unknown audience"):
         render({"record": {"workshop": {}}}, "everyone")
-    with pytest.raises(StoreError, match="csv, json, html"):
+    with pytest.raises(Refused, match="csv, json, html"):
         export(store, found["code"], "pdf")
 
 

@@ -12,14 +12,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sandbox.cli import main
-from sandbox.decisions import CATALOGUE
 from sandbox.engine import Simulation
 from sandbox.engine.result import to_json
-from sandbox.loader import load_plan, load_scenario
 from sandbox.scoring import rubric_for, score
 from sandbox.scoring.rubric import CORE_RUBRIC, Condition, Criterion, load_rubric
 from sandbox.scoring.score import holds, judge, readiness_band
-from sandbox.yamlio import LoadError
+from sandbox.spec.decisions import CATALOGUE
+from sandbox.spec.loader import load_plan, load_scenario
+from sandbox.spec.yamlio import LoadError
 
 
 def _score(result: dict, reference: dict | None) -> dict:

@@ -18,7 +18,7 @@ from streamlit.testing.v1 import AppTest
 from test_app_workshop import db  # noqa: F401  (the fixture: an empty store the app uses)
 
 import sandbox.app
-from sandbox.yamlio import AUTHORED, PLAN, QUOTE_MAX, LoadError, parse_yaml_text, quote, read_yaml
+from sandbox.spec.yamlio import AUTHORED, PLAN, QUOTE_MAX, LoadError, parse_yaml_text, quote, read_yaml
 
 MAIN = str(Path(sandbox.app.__file__).parent / "main.py")
 SCENARIO = "benefits-triage"
@@ -132,7 +132,7 @@ def test_the_limits_hold_inside_one_process_too(tmp_path):
 
 
 def test_messages_quote_a_bounded_piece_of_a_rejected_value(tmp_path):
-    from sandbox.loader import load_plan, load_scenario
+    from sandbox.spec.loader import load_plan, load_scenario
 
     assert quote(list(range(10**6))).startswith("[0, 1, 2") and len(quote(list(range(10**6)))) <= QUOTE_MAX
     assert len(quote("x" * 10_000)) == QUOTE_MAX
@@ -152,7 +152,7 @@ def test_messages_quote_a_bounded_piece_of_a_rejected_value(tmp_path):
 
 
 def _play_page(db) -> tuple[AppTest, dict]:  # noqa: F811
-    from sandbox.loader import load_plan, load_scenario
+    from sandbox.spec.loader import load_plan, load_scenario
 
     me = db.create_learner("Grace")
     plan = {**load_plan(load_scenario(SCENARIO), None).to_dict(), "name": "my-plan"}

@@ -28,12 +28,13 @@ from test_app_workshop import (  # noqa: F401  (fixtures)
 )
 
 from sandbox import workshop as ws
-from sandbox.facilitation import create_workshop, export
-from sandbox.inert import csv_cell
-from sandbox.inert import markdown as md
+from sandbox.reports.exports import export
+from sandbox.reports.inert import csv_cell
+from sandbox.reports.inert import markdown as md
 from sandbox.store import open_store
 from sandbox.store.common import StoreError, now
 from sandbox.store.signin import SignInRefused
+from sandbox.workshop.facilitation import create_workshop
 
 NAME = "![i](http://127.0.0.1:8699/x) [clickme](javascript:alert(1)) **Eve**"  # as tried in a room
 HOSTILE = NAME + " <img src=http://127.0.0.1:8699/y>"  # (a display name holds at most 80 characters)
@@ -156,8 +157,8 @@ def test_hostile_text_in_every_field_renders_inert_in_the_app(db, workshop):  # 
     db.answer(activity, eve, HOSTILE)
     db.save_reflection(workshop["id"], eve, {"What will you do first?": HOSTILE})
     db.set_workshop(workshop["id"], debrief_open=True)
-    from sandbox.loader import load_scenario
     from sandbox.scoring import rubric_for
+    from sandbox.spec.loader import load_scenario
 
     section = rubric_for(load_scenario(workshop["scenario_id"])).peer
     db.save_peer_review(eve, other["id"], {c.id: c.levels[0].points for c in section.criteria}, HOSTILE, HOSTILE)
@@ -254,8 +255,8 @@ def test_a_message_only_inject_reaches_a_step_mode_team_and_the_page_settles(db,
 
 
 def test_a_lock_refuses_uploads_runs_retries_and_step_moves(db, workshop):  # noqa: F811
-    from sandbox.service import Runner
-    from sandbox.stepping import move
+    from sandbox.runs.service import Runner
+    from sandbox.workshop.stepping import move
 
     ada, team = team_in_step_mode(db, workshop)
     attempt = db.attempt(team["attempt_id"])
@@ -263,7 +264,7 @@ def test_a_lock_refuses_uploads_runs_retries_and_step_moves(db, workshop):  # no
     _ok(ada.run())
     assert any("locked decisions" in i.value for i in ada.info)
     assert all(b.disabled for b in ada.button if b.label.startswith(("Advance", "Run to")))
-    with pytest.raises(StoreError, match="locked decisions"):
+    with pytest.raises(ws.Refused, match="locked decisions"):
         move(db, Runner(db, workers=0), attempt["id"], {"op": "advance", "days": 7})
     ada.radio(key="play-mode").set_value("The whole year at once")
     _ok(ada.run())
@@ -276,7 +277,7 @@ def test_a_lock_refuses_uploads_runs_retries_and_step_moves(db, workshop):  # no
 
 
 def ws_phases():
-    from sandbox.lessons import PHASES
+    from sandbox.spec.lessons import PHASES
 
     return PHASES
 

@@ -4,8 +4,8 @@ import re
 
 import pytest
 
-from sandbox.loader import load_plan, load_scenario
-from sandbox.service import Runner, run_key
+from sandbox.runs.service import Runner, run_key
+from sandbox.spec.loader import load_plan, load_scenario
 from sandbox.store import open_store
 
 SID = "benefits-triage"
@@ -58,7 +58,7 @@ def test_an_empty_drift_window_is_a_clear_error(runner, naive):
 def test_identical_runs_asked_for_at_once_are_simulated_once(tmp_path, naive, monkeypatch):
     import threading
 
-    import sandbox.service as service
+    import sandbox.runs.service as service
 
     calls = []
     real = service.simulate
@@ -85,7 +85,7 @@ def test_identical_runs_asked_for_at_once_are_simulated_once(tmp_path, naive, mo
 def test_running_the_expert_plan_itself_returns_the_reference_without_waiting_on_itself():
     import threading
 
-    from sandbox.service import expert_plan
+    from sandbox.runs.service import expert_plan
 
     out = []
     worker = threading.Thread(target=lambda: out.append(Runner(None, workers=0).run(
@@ -104,7 +104,7 @@ def test_waiting_on_a_pool_run_passes_on_its_progress_and_returns_when_it_is_don
     import time
     from concurrent.futures import Future
 
-    from sandbox.service import _wait
+    from sandbox.runs.service import _wait
 
     future, progress, seen = Future(), queue.Queue(), []
 
@@ -125,7 +125,7 @@ def test_a_prefetched_run_is_the_one_the_click_gets_and_a_busy_server_prefetches
     import threading
     import time
 
-    import sandbox.service as service
+    import sandbox.runs.service as service
 
     runner = Runner(open_store(f"sqlite:///{tmp_path / 's.db'}"), workers=0)
     assert not runner.prefetch(SID, naive, 5, "introductory"), "no prefetch into the caller's own thread"

@@ -65,7 +65,7 @@ def test_a_version_3_database_keeps_its_notes_and_gains_authors_and_peer_reviews
     """A workshop database from before observers' notes and peer reviews is upgraded in place."""
     from sqlalchemy import text
 
-    from sandbox.facilitation import create_workshop
+    from sandbox.workshop.facilitation import create_workshop
 
     s = open_store(url)
     found = create_workshop(s, "water-mains", "Before", "correct horse battery")
@@ -83,7 +83,7 @@ def test_a_version_3_database_keeps_its_notes_and_gains_authors_and_peer_reviews
 
 
 def test_a_version_4_database_gains_per_address_sign_in_waits(url):
-    from sandbox.facilitation import create_workshop
+    from sandbox.workshop.facilitation import create_workshop
 
     s = open_store(url)
     found = create_workshop(s, "water-mains", "Before", "correct horse battery")

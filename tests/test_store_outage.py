@@ -11,7 +11,7 @@ import time
 import pytest
 from pgserver import fresh_database, postgres_server, restart
 
-from sandbox.decisions import CATALOGUE
+from sandbox.spec.decisions import CATALOGUE
 from sandbox.store import open_store
 
 SAVERS = 20

@@ -17,10 +17,11 @@ from hypothesis import strategies as st
 
 from sandbox import workshop as ws
 from sandbox.cli import main
-from sandbox.facilitation import create_workshop, export
+from sandbox.reports.exports import export
 from sandbox.store import open_store
 from sandbox.store.common import StoreError, now
 from sandbox.store.workshops import SignInRefused
+from sandbox.workshop.facilitation import create_workshop
 
 PASS = "correct horse battery"
 
@@ -103,7 +104,7 @@ def test_a_workshop_keeps_its_secret_and_starts_every_team_from_the_defaults(sto
         store.workshop("AAA-AAA")
     with pytest.raises(StoreError, match="at least 8"):
         create_workshop(store, "benefits-triage", "x", "short")
-    with pytest.raises(StoreError, match="no 'expert' difficulty"):
+    with pytest.raises(ws.Refused, match="no 'expert' difficulty"):
         create_workshop(store, "benefits-triage", "x", PASS, difficulty="expert")
 
 
@@ -175,7 +176,7 @@ def test_team_members_saving_at_once_each_keep_their_decisions(store, room):
     attempt_id = team["attempt_id"]
     phases = ["problem", "data", "development", "evaluation", "deployment", "monitoring", "retraining"]
 
-    from sandbox.decisions import CATALOGUE
+    from sandbox.spec.decisions import CATALOGUE
 
     def key(i: int, j: int) -> str:  # a decision of its own for each member and phase
         return CATALOGUE[i * len(phases) + j].id
@@ -224,7 +225,7 @@ def test_a_version_one_database_is_upgraded_with_nothing_lost(db_url):
 # ---------------------------------------------------------------------- exports and the CLI
 
 def _scored_team(store, found) -> tuple[list[dict], dict]:
-    from sandbox.runs import scored as score_run
+    from sandbox.runs.scored import scored as score_run
 
     teams = store.form_teams(found["id"])
     result = run_flagship("naive", seed=1)
@@ -275,7 +276,7 @@ def test_the_cli_creates_a_workshop_and_exports_it(tmp_path, monkeypatch, capsys
 
 
 def test_the_bench_workshop_load_loses_nothing(db_url):
-    from sandbox.bench_workshop import workshop_writes
+    from sandbox.bench.workshop import workshop_writes
 
     figures = workshop_writes(db_url, members=12)
     assert (figures["lost"], figures["saves"], figures["teams"]) == (0, 12 * 9, 3)

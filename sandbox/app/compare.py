@@ -5,7 +5,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from sandbox.report import PALETTE
+from sandbox.reports.run import PALETTE
 
 OVERLAY = (("harms", "Harmful decisions per day"), ("backlog", "Cases waiting for a caseworker"),
            ("fairness_gap", "Fairness gap"), ("accuracy", "Accuracy (hindsight)"))

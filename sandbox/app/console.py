@@ -10,17 +10,17 @@ from datetime import UTC
 import pandas as pd
 import streamlit as st
 
-from sandbox import facilitation
-from sandbox import injects as inj
 from sandbox.app import live, state, ui
 from sandbox.app.errors import guard
 from sandbox.app.state import PHASE_TITLES
-from sandbox.inert import markdown as md
-from sandbox.lessons import PHASES
-from sandbox.loader import LESSONS_DIR
+from sandbox.reports import exports
+from sandbox.reports.inert import markdown as md
+from sandbox.spec.lessons import PHASES
+from sandbox.spec.loader import LESSONS_DIR
 from sandbox.store.common import StoreError, now
 from sandbox.store.live import in_minutes
-from sandbox.workshop import blocks
+from sandbox.workshop import Refused, blocks, facilitation
+from sandbox.workshop import injects as inj
 
 LIST_REFRESH_S = 5
 OBSERVERS = "observers"  # the "move someone to" choice that names a member an observer
@@ -78,7 +78,7 @@ def people_tab(workshop: dict) -> None:
             if st.form_submit_button("Move the team on"):
                 try:
                     taken = facilitation.push_on(store, store.workshop_by_id(workshop_id), stuck)
-                except StoreError as exc:
+                except Refused as exc:
                     st.error(f"Not moved: {md(exc)}.")
                 else:
                     last = PHASE_TITLES[list(taken)[-1]]
@@ -106,10 +106,10 @@ def exports_tab(workshop: dict) -> None:
     store, code = state.store(), workshop["code"]
     st.markdown("**Scores for a gradebook**: one row per learner with the team, the score, the team's peer-review "
                 "total and every criterion's points.")
-    st.download_button("Download the scores (CSV)", facilitation.export(store, code, "csv"),
+    st.download_button("Download the scores (CSV)", exports.export(store, code, "csv"),
                        file_name=f"workshop-{code}-scores.csv", mime="text/csv")
     st.markdown("**Everything** about the workshop, for your records or another tool.")
-    st.download_button("Download everything (JSON)", facilitation.export(store, code, "json"),
+    st.download_button("Download everything (JSON)", exports.export(store, code, "json"),
                        file_name=f"workshop-{code}.json", mime="application/json")
     st.markdown("**The debrief report**: one HTML file that opens in any browser without a network: the teams' "
                 "years with a text alternative for every chart, outcomes, peer review, polls and quizzes, "
@@ -118,7 +118,7 @@ def exports_tab(workshop: dict) -> None:
     left, right = st.columns(2)
     if left.button("Prepare the reports", help="Draws every chart; takes a few seconds."):
         with st.spinner("Drawing the debrief report…"):
-            st.session_state[f"reports-{code}"] = {a: facilitation.export(store, code, "html", a)
+            st.session_state[f"reports-{code}"] = {a: exports.export(store, code, "html", a)
                                                    for a in ("facilitator", "learners")}
     ready = st.session_state.get(f"reports-{code}")
     if ready:

@@ -7,12 +7,12 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from sandbox import debrief as db
 from sandbox.app import state, ui
-from sandbox.inert import markdown as md
-from sandbox.inert import plotly as plotly_text
-from sandbox.loader import LESSONS_DIR
+from sandbox.reports.inert import markdown as md
+from sandbox.reports.inert import plotly as plotly_text
+from sandbox.spec.loader import LESSONS_DIR
 from sandbox.store.common import StoreError
+from sandbox.workshop import debrief as db
 
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
 
@@ -62,7 +62,7 @@ def tables(results: dict[str, dict], plans: dict[str, dict]) -> None:
 
 def counterfactual(workshop: dict, plans: dict[str, dict]) -> None:
     """A team's plan and another plan (another team's or the expert's) replayed on the same seeded events."""
-    from sandbox.service import expert_plan
+    from sandbox.runs.service import expert_plan
 
     options = dict(plans)
     expert = expert_plan(workshop["scenario_id"])
@@ -91,8 +91,8 @@ def counterfactual(workshop: dict, plans: dict[str, dict]) -> None:
 
 def failed_project(workshop: dict) -> None:
     """The Engage block's case study: the naive plan's year on the workshop's scenario and seed."""
-    from sandbox.loader import load_plan
-    from sandbox.report import timeline_figure
+    from sandbox.reports.run import timeline_figure
+    from sandbox.spec.loader import load_plan
 
     loaded = ui.scenario(workshop["scenario_id"])
     if not (loaded.folder / "plans" / "naive.yaml").is_file():

@@ -7,12 +7,12 @@ import pandas as pd
 import streamlit as st
 
 from sandbox.app import state
-from sandbox.report import PALETTE
+from sandbox.reports.run import PALETTE
 
 
 @st.cache_data(show_spinner="Reading the scenario's data…", max_entries=32)
 def _profile(scenario_id: str, seed: int) -> dict:
-    from sandbox.service import data_profile
+    from sandbox.runs.service import data_profile
 
     return data_profile(scenario_id, seed)
 

@@ -11,7 +11,7 @@ import streamlit as st
 
 from sandbox.app import state, ui
 from sandbox.app.errors import guard
-from sandbox.inert import markdown as md
+from sandbox.reports.inert import markdown as md
 from sandbox.store.common import StoreError
 from sandbox.workshop import Question, tally
 from sandbox.workshop import question as ws_question
@@ -29,7 +29,7 @@ def teams_table(workshop: dict) -> None:
     """Every team's phase, decisions so far, simulated day, key figures and score."""
     import pandas as pd
 
-    from sandbox.facilitation import monitor
+    from sandbox.workshop.facilitation import monitor
 
     rows = monitor(state.store(), workshop, ui.defaults(workshop["scenario_id"]))
     if rows:

@@ -7,13 +7,13 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from sandbox import debrief as db
-from sandbox import peer
 from sandbox.app import state, ui
 from sandbox.app.debrief import PALETTE
-from sandbox.inert import markdown as md
-from sandbox.inert import plotly as plotly_text
+from sandbox.reports.inert import markdown as md
+from sandbox.reports.inert import plotly as plotly_text
 from sandbox.store.common import StoreError
+from sandbox.workshop import debrief as db
+from sandbox.workshop import peer
 
 
 def review_form(workshop: dict, learner_id: int, team: dict) -> None:

@@ -8,10 +8,10 @@ import streamlit as st
 
 from sandbox.app import state, ui
 from sandbox.app.errors import guard
-from sandbox.inert import markdown as md
-from sandbox.loader import plan_file
-from sandbox.store.common import StoreError
-from sandbox.yamlio import MB, PLAN, LoadError, parse_yaml_text
+from sandbox.reports.inert import markdown as md
+from sandbox.spec.loader import plan_file
+from sandbox.spec.yamlio import MB, PLAN, LoadError, parse_yaml_text
+from sandbox.workshop import Refused
 
 WATCH_S = 5  # seconds between checks for a team member's move or a due inject
 MAX_PROBLEMS_SHOWN = 20
@@ -26,7 +26,7 @@ RESPONSE_HELP = {
 
 def refused(attempt: dict, phases=()) -> str | None:
     """Why this attempt may not change now (the facilitator's lock, a closed phase), or None."""
-    from sandbox.facilitation import refusal
+    from sandbox.workshop.facilitation import refusal
 
     return refusal(state.store(), attempt, phases)
 
@@ -34,7 +34,7 @@ def refused(attempt: dict, phases=()) -> str | None:
 def upload_plan(attempt: dict, loaded) -> None:
     """A plan file changes the decisions it names, and only those, once every line of it is valid and the
     learner has seen what would change and confirmed it."""
-    from sandbox.facilitation import step_run_under_way
+    from sandbox.workshop.facilitation import step_run_under_way
 
     with st.expander("Load decisions from a plan file (YAML)"):
         why = refused(attempt) or (ui.STEP_RUN_FIXED if step_run_under_way(attempt) else None)
@@ -125,14 +125,14 @@ def _finish(attempt: dict, key: str, result: dict, actions: list | None = None) 
 def step_state(attempt: dict) -> dict:
     """The step-mode run as saved (replayed from its actions after a reload), with the facilitator's injects
     that are now due to the team put in at the team's current day."""
-    from sandbox.stepping import move
+    from sandbox.workshop.stepping import move
 
     return move(state.store(), state.runner(), attempt["id"], {"op": "state"})
 
 
 def step(attempt: dict, action: dict) -> None:
     from sandbox.engine import SimulationError
-    from sandbox.stepping import move
+    from sandbox.workshop.stepping import move
 
     why = refused(attempt)
     if why:
@@ -143,7 +143,7 @@ def step(attempt: dict, action: dict) -> None:
     except SimulationError as exc:
         st.error(f"That cannot be done: {exc}. The run is as it was (a team member may have moved it first).")
         return
-    except StoreError as exc:
+    except Refused as exc:  # the store's or the workshop's rules (a lock)
         st.error(f"Not saved: {md(exc)}")
         return
     if "result" in out:
@@ -171,7 +171,7 @@ def messages(team_id: int) -> None:
 def _partial_timeline(key: str, _partial: dict):
     """The timeline so far of a step-mode run, built once for every team member who views that point of the run
     (``key``: the run and its actions so far, which fix it; the timeline itself is not hashed)."""
-    from sandbox.report import timeline_figure
+    from sandbox.reports.run import timeline_figure
 
     return timeline_figure(_partial, height=900)
 
@@ -208,7 +208,7 @@ def step_panel(attempt: dict) -> None:
         step(attempt, {"op": "advance", "days": days})
     timeline = s["state"]["timeline"]
     if timeline:
-        from sandbox.service import run_key
+        from sandbox.runs.service import run_key
 
         partial = {"timeline": timeline, "events": s["state"]["events"], "alerts": s["state"]["alerts"]}
         key = run_key(attempt["scenario_id"], attempt["plan"], attempt["seed"], attempt["difficulty"], s["actions"])

@@ -9,7 +9,7 @@ import streamlit as st
 import yaml
 
 from sandbox.app import state, ui
-from sandbox.inert import markdown as md
+from sandbox.reports.inert import markdown as md
 
 
 def learner_copy(result: dict) -> dict:
@@ -24,13 +24,13 @@ def learner_copy(result: dict) -> dict:
 def _timeline(run_key: str):
     """A finished run's timeline figure, drawn once per server for every learner who opens it (a run is
     fixed by its key; building the figure costs tens of milliseconds, showing a built one about two)."""
-    from sandbox.report import timeline_figure
+    from sandbox.reports.run import timeline_figure
 
     return timeline_figure(state.store().get_run(run_key), height=1100)
 
 
 def charts(result: dict, run_key: str) -> None:
-    from sandbox.report import timeline_summary
+    from sandbox.reports.run import timeline_summary
 
     st.plotly_chart(_timeline(run_key), width="stretch")
     st.caption("In words: " + timeline_summary(result) + " Dotted lines mark events; triangles mark alerts.")
@@ -54,7 +54,7 @@ def incidents(result: dict) -> None:
 
 def downloads(attempt: dict) -> None:
     """Plan, run and report, each generated only when its button is pressed (nothing large kept per session)."""
-    from sandbox.report import render
+    from sandbox.reports.run import render
 
     key = attempt["run_key"]
     plan = {"name": attempt["plan"].get("name", "my-plan"), "decisions": attempt["plan"]["decisions"],

@@ -12,7 +12,7 @@ import os
 
 import streamlit as st
 
-from sandbox.lessons import PHASE_TITLES, PHASES  # noqa: F401  (PHASE_TITLES: the views read it here)
+from sandbox.spec.lessons import PHASE_TITLES, PHASES  # noqa: F401  (PHASE_TITLES: the views read it here)
 
 # session-state keys
 LEARNER = "learner"  # {"id", "name", "token"}
@@ -40,7 +40,7 @@ def _store(url: str):
 
 @st.cache_resource(show_spinner=False)
 def _runner(url: str):
-    from sandbox.service import Runner
+    from sandbox.runs.service import Runner
 
     runner = Runner(_store(url))
     runner.warm()

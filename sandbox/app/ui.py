@@ -8,10 +8,10 @@ import pandas as pd
 import streamlit as st
 
 from sandbox.app import state
-from sandbox.decisions import in_phase
-from sandbox.inert import markdown as md
-from sandbox.loader import LESSONS_DIR, LoadedScenario, load_plan, load_scenario, plan_from_dict
-from sandbox.yamlio import LoadError
+from sandbox.reports.inert import markdown as md
+from sandbox.spec.decisions import in_phase
+from sandbox.spec.loader import LESSONS_DIR, LoadedScenario, load_plan, load_scenario, plan_from_dict
+from sandbox.spec.yamlio import LoadError
 
 
 @st.cache_resource(show_spinner=False)
@@ -35,7 +35,7 @@ def defaults(scenario_id: str) -> dict:
 
 @st.cache_resource(show_spinner=False)
 def course():
-    from sandbox.lessons import load_course
+    from sandbox.spec.lessons import load_course
 
     return load_course(LESSONS_DIR)
 
@@ -43,7 +43,7 @@ def course():
 def require_attempt() -> dict:
     """The current attempt, or a pointer to the start page (and the page stops). Its plan is read as this
     version knows plans: a decision added since the attempt was saved takes its default."""
-    from sandbox.loader import saved_plan
+    from sandbox.spec.loader import saved_plan
 
     found = state.attempt()
     if found is None:
@@ -76,7 +76,7 @@ def decisions_in(phase: str, loaded: LoadedScenario) -> list[tuple[str, Any]]:
 
 def phase_of(key: str, loaded: LoadedScenario) -> str:
     """The lifecycle phase a decision belongs to (the catalogue's, or the scenario's own)."""
-    from sandbox.decisions import BY_ID
+    from sandbox.spec.decisions import BY_ID
 
     own = loaded.scenario.decisions.get(key)
     return own.phase if own is not None else BY_ID[key].phase
@@ -114,7 +114,7 @@ def save_plan(attempt: dict, loaded: LoadedScenario, changed: dict, answered: di
     """Validate the saved plan with these changes, then save only the changes (merged into the plan as it is
     saved now: a team member may have saved other decisions since this page was drawn). On a problem, say
     what and where, and keep the saved plan as it was."""
-    from sandbox.facilitation import refusal, step_run_under_way
+    from sandbox.workshop.facilitation import refusal, step_run_under_way
 
     refused = refusal(state.store(), attempt, [phase])
     if refused is None and step_run_under_way(attempt):
@@ -140,7 +140,7 @@ STEP_RUN_FIXED = ("Your step-by-step run is under way with the decisions it star
 
 
 def key_figures(result: dict) -> pd.DataFrame:
-    from sandbox.cli import kpi_labels
+    from sandbox.reports.labels import kpi_labels
 
     k = result["kpis"]
     rows = []

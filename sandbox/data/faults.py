@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sandbox.scenario import EventKind, Feature, Source
+from sandbox.spec.scenario import EventKind, Feature, Source
 
 CORRUPTION_FACTOR = 100.0  # a lost decimal point
 CORRUPT_CATEGORY = "?"

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sandbox.scenario import DRIFT_KINDS, EventKind, EventSpec, Scenario
+from sandbox.spec.scenario import DRIFT_KINDS, EventKind, EventSpec, Scenario
 
 STREAM_HISTORY, STREAM_DAYS, STREAM_EVENTS = 1, 2, 3
 

@@ -20,7 +20,7 @@ import pandas as pd
 
 from sandbox.data.faults import apply_event_faults, apply_source_faults, draw_source_faults, duplicate_rows
 from sandbox.data.stream import CASE, DAY, STREAM_DAYS, STREAM_HISTORY, TARGET, CaseStream, rng_for
-from sandbox.scenario import EventKind, Feature, SyntheticData
+from sandbox.spec.scenario import EventKind, Feature, SyntheticData
 
 _FEATURE_SHIFTS = (EventKind.covariate_drift, EventKind.subgroup_drift, EventKind.seasonal_shift)
 _TARGET_SHIFTS = (EventKind.concept_drift, EventKind.rule_change, EventKind.label_drift)

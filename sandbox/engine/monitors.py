@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sandbox import drift
 from sandbox.engine.records import Alert
+from sandbox.ml import drift
 
 GATE_UNKNOWN_SHARE = 0.01
 GATE_MISSING_MARGIN = 0.10

@@ -13,11 +13,11 @@ import math
 
 import numpy as np
 
-from sandbox import drift
 from sandbox.engine.records import Alert, Incident
 from sandbox.engine.world import ALERT_DELAY_DAYS, World
+from sandbox.ml import drift
 from sandbox.ml.train import predict_scores
-from sandbox.scenario import DRIFT_KINDS
+from sandbox.spec.scenario import DRIFT_KINDS
 
 DATA_DRIFT_DETECTS = {"covariate_drift", "subgroup_drift", "seasonal_shift", "schema_change", "corrupted_batch"}
 SIGNAL_DETECTS = {

@@ -23,7 +23,7 @@ from sandbox.engine.records import Alert
 from sandbox.engine.timeline import record_day
 from sandbox.engine.training import champion_on, labelled_window, train_version
 from sandbox.engine.world import BATCH_TIME, EVENT_TIME, MONITOR_TIME, STREAM_RETRAIN
-from sandbox.scenario import DRIFT_KINDS, GOVERNANCE_KINDS
+from sandbox.spec.scenario import DRIFT_KINDS, GOVERNANCE_KINDS
 
 CLOSE_TIME = 0.999
 CANARY_DAYS, SHADOW_DAYS, AB_DAYS, APPROVAL_DAYS, SIGNOFF_DAYS = 7, 7, 14, 2, 2

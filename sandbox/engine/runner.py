@@ -11,15 +11,15 @@ import math
 from typing import Any
 
 from sandbox.data.stream import concrete
-from sandbox.decisions import RESPONSES, Plan
 from sandbox.engine import processes
 from sandbox.engine.monitors import make_reference
 from sandbox.engine.operations import apply_response, default_response, go_live
 from sandbox.engine.result import build_result, kpis
 from sandbox.engine.training import train_version
 from sandbox.engine.world import World
-from sandbox.loader import LoadedScenario, plan_from_dict, saved_plan
-from sandbox.scenario import EventSpec
+from sandbox.spec.decisions import RESPONSES, Plan
+from sandbox.spec.loader import LoadedScenario, plan_from_dict, saved_plan
+from sandbox.spec.scenario import EventSpec
 
 SNAPSHOT_VERSION = 1
 

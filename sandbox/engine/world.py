@@ -19,7 +19,7 @@ from sandbox.engine.cache import DayCache
 from sandbox.engine.monitors import label_row
 from sandbox.engine.records import AuditEntry, Incident
 from sandbox.ml.train import ModelVersion
-from sandbox.scenario import Knob, Scenario
+from sandbox.spec.scenario import Knob, Scenario
 
 STREAM_CASEWORK, STREAM_RETRAIN, STREAM_ROUTING = 11, 12, 13
 ALERT_DELAY_DAYS = {"on_call": 0.0, "team_inbox": 2.0}

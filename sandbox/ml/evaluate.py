@@ -16,7 +16,7 @@ from sklearn import metrics as skm
 from sklearn.model_selection import KFold, StratifiedKFold, cross_val_score
 
 from sandbox.ml.train import ModelVersion, TrainingSet, predict_scores
-from sandbox.scenario import Scenario
+from sandbox.spec.scenario import Scenario
 
 ROBUSTNESS_NOISE_SD = 0.25  # numeric inputs perturbed by a quarter of their (robust) standard deviation
 

@@ -29,7 +29,7 @@ from threadpoolctl import ThreadpoolController
 
 from sandbox.data.faults import feature_kinds
 from sandbox.data.stream import TARGET
-from sandbox.scenario import Scenario
+from sandbox.spec.scenario import Scenario
 
 CLASSIFIERS = {"logistic_regression", "decision_tree", "random_forest", "gradient_boosting"}
 REGRESSORS = {"linear_regression", "decision_tree", "random_forest", "gradient_boosting"}

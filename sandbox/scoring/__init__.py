@@ -1,5 +1,5 @@
 """Rubric scoring: judge a run against the core rubric and the scenario's own, beside a reference run (the
-expert plan's, which ``sandbox.runs`` plays: scoring never runs the engine)."""
+expert plan's, which ``sandbox.runs.scored`` plays: scoring never runs the engine)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,6 @@ __all__ = ["Rubric", "load_rubric", "rubric_for", "score"]
 
 
 def rubric_for(loaded) -> Rubric:
-    from sandbox.loader import LESSONS_DIR
+    from sandbox.spec.loader import LESSONS_DIR
 
     return load_rubric(loaded.folder / "rubric.yaml", LESSONS_DIR)

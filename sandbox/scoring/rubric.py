@@ -15,9 +15,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from sandbox.lessons import lesson_anchors, link_problem
-from sandbox.scenario import EventKind
-from sandbox.yamlio import LoadError, Problem, parse_model, read_yaml
+from sandbox.spec.lessons import lesson_anchors, link_problem
+from sandbox.spec.scenario import EventKind
+from sandbox.spec.yamlio import LoadError, Problem, parse_model, read_yaml
 
 CORE_RUBRIC = Path(__file__).with_name("core.yaml")
 FACT_PREFIXES = ("plan.", "run.", "ref.", "impact.")
@@ -288,7 +288,7 @@ def criterion_facts(c: Criterion) -> list[str]:
 def consistency_problems(folder: Path, scenario) -> list[Problem]:
     """The course-wide lint for one scenario: every event kind it can inject (in any difficulty) is
     assessed by a criterion, and every criterion can be moved by at least one decision."""
-    from sandbox.decisions import BY_ID
+    from sandbox.spec.decisions import BY_ID
 
     core, core_doc = _read(CORE_RUBRIC)
     path = folder / "rubric.yaml"

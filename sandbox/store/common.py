@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from sandbox.workshop import Refused
+
 NAME_MAX = 80
 
 
-class StoreError(ValueError):
+class StoreError(Refused):
     """A request the store refuses (an empty name, an unknown attempt...)."""
 
 

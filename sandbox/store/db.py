@@ -173,7 +173,7 @@ class Store(WorkshopRecords, LiveRecords, SignInRecords):
 def _known(changes: dict, saved: dict) -> None:
     """Refuse a decision id neither the catalogue nor the saved plan has (a scenario's own decisions are in
     the plan from its start): a typo is an error, never a silent new key."""
-    from sandbox.decisions import BY_ID, UnknownDecision
+    from sandbox.spec.decisions import BY_ID, UnknownDecision
 
     for key in changes:
         if key not in BY_ID and key not in saved:

@@ -2,7 +2,7 @@
 stamped against them, and the polls and quizzes the facilitator launches with their answers.
 
 An inject is due once its time has come; a team's run takes the injects due to it the next time the team's
-step-mode run is read or moved (see ``sandbox.stepping``), at the team's own simulated day, in the same
+step-mode run is read or moved (see ``sandbox.workshop.stepping``), at the team's own simulated day, in the same
 write as the run's new state. Nothing needs a clock of its own, so any app process can serve any team.
 """
 

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from sandbox.app import compare, results, state
-from sandbox.cli import kpi_labels
+from sandbox.reports.labels import kpi_labels
 
 st.title("Compare attempts")
 me = state.learner()

@@ -4,12 +4,11 @@ and the exports."""
 
 import streamlit as st
 
-from sandbox import facilitation
 from sandbox.app import console, state, ui
-from sandbox.inert import markdown as md
-from sandbox.loader import SCENARIOS_DIR
+from sandbox.reports.inert import markdown as md
+from sandbox.spec.loader import SCENARIOS_DIR
 from sandbox.store.common import StoreError
-from sandbox.workshop import PASSPHRASE_MIN, TEAM_SIZE_MAX, show_code
+from sandbox.workshop import PASSPHRASE_MIN, TEAM_SIZE_MAX, Refused, facilitation, show_code
 
 DIFFICULTIES = ["introductory", "standard", "advanced"]
 
@@ -37,7 +36,7 @@ def create_form() -> None:
         return
     try:
         found = facilitation.create_workshop(state.store(), sid, name, new_pass, difficulty, int(size))
-    except StoreError as exc:
+    except Refused as exc:
         st.error(f"Not created: {md(exc)}")
         return
     st.session_state[state.FACILITATOR] = found["id"]

@@ -6,7 +6,7 @@ import streamlit as st
 
 from sandbox.app import live, state
 from sandbox.app.errors import guard
-from sandbox.inert import markdown as md
+from sandbox.reports.inert import markdown as md
 from sandbox.store.common import StoreError
 from sandbox.workshop import show_code
 

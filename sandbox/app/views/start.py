@@ -3,8 +3,8 @@
 import streamlit as st
 
 from sandbox.app import state, ui
-from sandbox.inert import markdown as md
-from sandbox.loader import SCENARIOS_DIR, load_plan
+from sandbox.reports.inert import markdown as md
+from sandbox.spec.loader import SCENARIOS_DIR, load_plan
 
 FLAGSHIP = "benefits-triage"
 

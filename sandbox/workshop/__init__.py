@@ -38,7 +38,12 @@ ROLES = ("learner", "observer")
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1}
 
 
-class WorkshopError(ValueError):
+class Refused(ValueError):
+    """A request refused, with the reason in plain words for the person who made it (the store's refusals
+    are ``Refused`` too, so a page catches both with one clause)."""
+
+
+class WorkshopError(Refused):
     """A request about a workshop that cannot be met, with the reason in plain words."""
 
 
@@ -137,7 +142,7 @@ def blocks(guide: Path) -> list[Block]:
     """The workshop's 5E blocks, in order, from the facilitator guide's headings."""
     out: list[Block] = []
     start = 0
-    from sandbox.yamlio import AUTHORED, read_text_file
+    from sandbox.spec.yamlio import AUTHORED, read_text_file
 
     for line in read_text_file(guide, AUTHORED.max_bytes).splitlines():
         m = _BLOCK.match(line)

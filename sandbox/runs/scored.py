@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sandbox.decisions import Plan
 from sandbox.engine import Simulation
-from sandbox.loader import LoadedScenario, load_plan
 from sandbox.scoring import rubric_for, score
+from sandbox.spec.decisions import Plan
+from sandbox.spec.loader import LoadedScenario, load_plan
 
 REFERENCE_PLAN = "expert"  # the plan in ``plans/`` every run's outcomes are compared with
 MONTH_DAYS = 30

@@ -12,8 +12,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from sandbox.decisions import CATALOGUE
-from sandbox.lessons import PHASES
+from sandbox.spec.decisions import CATALOGUE
+from sandbox.spec.lessons import PHASES
 
 MEMBERS = 40
 TEAM_SIZE = 4
@@ -21,8 +21,8 @@ PASSPHRASE = "bench passphrase"
 
 
 def workshop_writes(url: str | None = None, members: int = MEMBERS) -> dict:
-    from sandbox.facilitation import create_workshop
     from sandbox.store import open_store
+    from sandbox.workshop.facilitation import create_workshop
 
     with tempfile.TemporaryDirectory() as folder:
         store = open_store(url or f"sqlite:///{Path(folder) / 'bench.db'}")

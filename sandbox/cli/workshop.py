@@ -67,9 +67,9 @@ def _passphrase() -> tuple[str, bool]:
 
 
 def cmd_create(args) -> int:
-    from sandbox.facilitation import create_workshop, join_link
     from sandbox.store.common import StoreError
     from sandbox.workshop import show_code
+    from sandbox.workshop.facilitation import create_workshop, join_link
 
     try:
         passphrase, made_up = _passphrase()
@@ -88,12 +88,12 @@ def cmd_create(args) -> int:
 
 
 def cmd_export(args) -> int:
-    from sandbox.facilitation import export
-    from sandbox.store.common import StoreError
+    from sandbox.reports.exports import export
+    from sandbox.workshop import Refused
 
     try:
         text = export(_store(args.db), args.code, args.format, args.audience)
-    except StoreError as exc:
+    except Refused as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     args.out.write_text(text, encoding="utf-8")

@@ -65,8 +65,8 @@ def decision_differences(plans: dict[str, dict]) -> list[dict]:
 
 def strategy(plan: dict, scenario) -> list[dict]:
     """A team's plan as its strategy reads: phase by phase, each decision's question and the choice made."""
-    from sandbox.decisions import in_phase
-    from sandbox.lessons import PHASE_TITLES
+    from sandbox.spec.decisions import in_phase
+    from sandbox.spec.lessons import PHASE_TITLES
 
     chosen = plan.get("decisions", {})
     return [{"phase": title, "decision": d.question, "choice": _shown(chosen[key])}
@@ -88,7 +88,7 @@ def describe(rows: list[dict], metric: str) -> str:
 def reflection_questions(lesson: Path) -> list[str]:
     """The learners' reflection questions: the bullets under '## For learners' in the reflection lesson."""
     out, inside = [], False
-    from sandbox.yamlio import AUTHORED, read_text_file
+    from sandbox.spec.yamlio import AUTHORED, read_text_file
 
     for line in read_text_file(lesson, AUTHORED.max_bytes).splitlines():
         if line.startswith("## "):

@@ -44,7 +44,7 @@ def run_key(scenario_id: str, plan: dict, seed: int, difficulty: str, actions: l
 
 @lru_cache(maxsize=16)
 def _loaded(scenario_id: str):
-    from sandbox.loader import load_scenario
+    from sandbox.spec.loader import load_scenario
 
     return load_scenario(scenario_id)
 
@@ -53,7 +53,7 @@ def _scored(sim, reference: dict | None) -> dict:
     """The run's result with its score, beside ``reference`` (the expert plan's run; None when this is that
     run, or when the scenario has no expert plan: ``runs.scored`` then finds out which)."""
     from sandbox.engine.result import clean
-    from sandbox.runs import scored
+    from sandbox.runs.scored import scored
 
     result = sim.result()
     result["score"] = scored(result, sim.loaded, reference)
@@ -62,7 +62,7 @@ def _scored(sim, reference: dict | None) -> dict:
 
 def _simulation(scenario_id: str, plan: dict, seed: int, difficulty: str):
     from sandbox.engine import Simulation
-    from sandbox.loader import plan_from_dict, saved_plan
+    from sandbox.spec.loader import plan_from_dict, saved_plan
 
     loaded = _loaded(scenario_id)  # a saved plan may be older than this version: read as this version knows plans
     return Simulation(loaded, plan_from_dict(saved_plan(plan, loaded.scenario), loaded.scenario), seed, difficulty)
@@ -71,7 +71,7 @@ def _simulation(scenario_id: str, plan: dict, seed: int, difficulty: str):
 def simulate(scenario_id: str, plan: dict, seed: int, difficulty: str, reference: dict | None = None,
              progress=None) -> dict:
     """A whole run, scored; ``progress`` (a queue) receives the share of the year done after each month."""
-    from sandbox.runs import play
+    from sandbox.runs.scored import play
 
     sim = play(_simulation(scenario_id, plan, seed, difficulty),
                None if progress is None else lambda s: progress.put(s.day / s.world.horizon))
@@ -79,7 +79,7 @@ def simulate(scenario_id: str, plan: dict, seed: int, difficulty: str, reference
 
 
 def expert_plan(scenario_id: str) -> dict | None:
-    from sandbox import runs
+    from sandbox.runs import scored as runs
 
     plan = runs.expert_plan(_loaded(scenario_id))
     return None if plan is None else plan.to_dict()
@@ -303,7 +303,7 @@ class Runner:
         scores (which compare with it) do not wait for it. Not done in-thread (workers=0)."""
         if self.workers == 0 or self.store is None:
             return None
-        from sandbox.loader import SCENARIOS_DIR
+        from sandbox.spec.loader import SCENARIOS_DIR
 
         ids = sorted(p.parent.name for p in SCENARIOS_DIR.glob("*/scenario.yaml"))
 

@@ -12,37 +12,10 @@ import os
 import sys
 from pathlib import Path
 
-from sandbox.yamlio import LoadError
+from sandbox.reports.labels import kpi_labels
+from sandbox.spec.yamlio import LoadError
 
 RUN_FILE_MAX_BYTES = 200 * 1024 * 1024  # a year's run result is a few MB
-KPI_LABELS = (
-    ("cases", "cases decided", "{:,}"),
-    ("automated_share", "decided automatically", "{:.1%}"),
-    ("wrongful_adverse_decisions", "wrongful adverse decisions", "{:,}"),
-    ("missed_cases", "missed cases", "{:,}"),
-    ("harms_per_1000_cases", "harms per 1,000 cases", "{:.1f}"),
-    ("fairness_gap", "fairness gap (policy limit {fairness_limit})", "{:.3f}"),
-    ("availability", "service availability", "{:.2%}"),
-    ("backlog_max", "largest caseworker backlog", "{:,}"),
-    ("mean_wait_days", "mean wait for a caseworker (days)", "{:.2f}"),
-    ("cost", "total cost", "{:,.0f}"),
-    ("mean_time_to_detect_days", "mean time to detect an incident (days)", "{:.1f}"),
-    ("mean_time_to_recover_days", "mean time to recover (days)", "{:.1f}"),
-)
-REGRESSION_LABELS = {  # a regression task's harms are estimates off by more than the scenario's tolerance
-    "wrongful_adverse_decisions": "estimates too high (beyond tolerance)",
-    "missed_cases": "estimates too low (beyond tolerance)",
-    "fairness_gap": "error gap between groups (policy limit {fairness_limit})",
-}
-
-
-def kpi_labels(task: str) -> list[tuple[str, str, str]]:
-    """The key figures with their labels and formats, worded for the task type."""
-    if task != "regression":
-        return list(KPI_LABELS)
-    return [(key, REGRESSION_LABELS.get(key, label), fmt) for key, label, fmt in KPI_LABELS]
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
@@ -96,15 +69,15 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--workshop-db", help="database URL for the workshop write load (default: a throwaway SQLite "
                    "file); the load creates a workshop there")
     p.set_defaults(func=cmd_bench)
-    from sandbox.cli_workshop import add_commands
+    from sandbox.cli.workshop import add_commands
 
     add_commands(sub)
     return parser
 
 
 def cmd_validate(args) -> int:
-    from sandbox.loader import LESSONS_DIR, SCENARIOS_DIR
-    from sandbox.validate import validate_lessons, validate_paths
+    from sandbox.cli.validate import validate_lessons, validate_paths
+    from sandbox.spec.loader import LESSONS_DIR, SCENARIOS_DIR
 
     paths = args.paths or [SCENARIOS_DIR, LESSONS_DIR]
     course = [p for p in paths if _is_course(p)]
@@ -126,8 +99,8 @@ def _is_course(p: Path) -> bool:
 
 
 def cmd_schema(args) -> int:
-    from sandbox.decisions import CATALOGUE, PlanFile
-    from sandbox.scenario import Scenario
+    from sandbox.spec.decisions import CATALOGUE, PlanFile
+    from sandbox.spec.scenario import Scenario
 
     decisions = {d.id: {"phase": d.phase, "question": d.question, "default": d.default, "kind": d.kind,
                         "choices": list(d.choices)} for d in CATALOGUE}
@@ -137,7 +110,7 @@ def cmd_schema(args) -> int:
 
 
 def cmd_run(args) -> int:
-    from sandbox.loader import load_plan, load_scenario
+    from sandbox.spec.loader import load_plan, load_scenario
 
     loaded = load_scenario(args.scenario)  # the files are checked before the engine (numpy, scikit-learn) loads
     plan = load_plan(loaded, args.plan)
@@ -152,7 +125,7 @@ def cmd_run(args) -> int:
     except SimulationError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    from sandbox.runs import play, scored
+    from sandbox.runs.scored import play, scored
 
     play(sim, None if args.quiet or not sys.stderr.isatty() else _progress)
     result = sim.result()
@@ -161,7 +134,7 @@ def cmd_run(args) -> int:
     if args.out:
         args.out.write_text(to_json(result), encoding="utf-8")
     if args.report:
-        from sandbox.report import render
+        from sandbox.reports.run import render
 
         args.report.write_text(render(result), encoding="utf-8")
     print(summary(result))
@@ -209,9 +182,9 @@ def summary(result: dict) -> str:
 
 def cmd_score(args) -> int:
     from sandbox.engine.result import to_json
-    from sandbox.loader import load_scenario
-    from sandbox.runs import scored
-    from sandbox.yamlio import read_text_file
+    from sandbox.runs.scored import scored
+    from sandbox.spec.loader import load_scenario
+    from sandbox.spec.yamlio import read_text_file
 
     try:
         result = json.loads(read_text_file(args.run, RUN_FILE_MAX_BYTES))
@@ -251,7 +224,7 @@ def cmd_serve(args) -> int:
     except Exception as exc:  # any driver's error: say which URL failed and why, without a traceback
         print(f"error: cannot open the database {url}: {exc}", file=sys.stderr)
         return 1
-    app = Path(__file__).resolve().parent / "app" / "main.py"
+    app = Path(__file__).resolve().parents[1] / "app" / "main.py"
     env = {**os.environ, "SANDBOX_DB_URL": url}
     print(f"MLOps Lifecycle Sandbox on http://{args.address}:{args.port} (data: {url}); Ctrl+C stops it")
     cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(args.port),

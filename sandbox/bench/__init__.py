@@ -23,9 +23,9 @@ import subprocess
 import sys
 import time
 
-from sandbox import drift
 from sandbox.engine import Simulation
-from sandbox.loader import SCENARIOS_DIR, load_plan, load_scenario
+from sandbox.ml import drift
+from sandbox.spec.loader import SCENARIOS_DIR, load_plan, load_scenario
 
 FLAGSHIP = "benefits-triage"
 TARGETS = {"run_s": 1.0, "startup_s": 5.0, "agreement": 0.95, "speedup": 20.0}
@@ -55,14 +55,14 @@ def run_bench(repeats: int = 5, out=print, sessions: int = 30, clients: str = "p
     out(f"drift agreement = {d['agreement']:.3f} over {d['windows']} windows, {d['drift_windows']} of them drifted"
         f" by Evidently's decision (target >= {TARGETS['agreement']})")
     out(f"drift speedup = {d['speedup']:.1f}x (target >= {TARGETS['speedup']})")
-    from sandbox.bench_workshop import workshop_writes
+    from sandbox.bench.workshop import workshop_writes
 
     w = figures["workshop"] = workshop_writes(workshop_db)
     out(f"workshop writes ({w['database']}): {w['members']} members of {w['teams']} teams saved {w['saves']} decisions"
         f" at once, {w['lost']} lost (target 0); p95 save {w['p95_save_s']:.3f} s, slowest {w['max_save_s']:.3f} s,"
         f" all in {w['wall_s']:.2f} s")
     if sessions:
-        from sandbox.bench_app import app_figures
+        from sandbox.bench.app import app_figures
 
         figures["app"] = app_figures(sessions, out, clients)
     return figures

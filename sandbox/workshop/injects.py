@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from pydantic import ValidationError
 
-from sandbox.scenario import _NEEDS, EventKind, EventSpec, Scenario
+from sandbox.spec.scenario import _NEEDS, EventKind, EventSpec, Scenario
 
 COLUMNS = ("offset", "target teams", "channel", "message", "expected action", "simulation effect")
 CHANNELS = ("email", "phone", "news", "ticket", "meeting", "letter", "social media")

@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from sandbox.yamlio import quote
+from sandbox.spec.yamlio import quote
 
 
 @dataclass(frozen=True)

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sandbox.lessons import load_course
-from sandbox.loader import LESSONS_DIR, load_plan, load_scenario
 from sandbox.scoring.rubric import consistency_problems, load_rubric
-from sandbox.yamlio import LoadError, Problem
+from sandbox.spec.lessons import load_course
+from sandbox.spec.loader import LESSONS_DIR, load_plan, load_scenario
+from sandbox.spec.yamlio import LoadError, Problem
 
 
 def validate_paths(paths: list[Path]) -> list[Problem]:

@@ -18,7 +18,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from sandbox.yamlio import (
+from sandbox.spec.yamlio import (
     AUTHORED,
     LoadError,
     Problem,

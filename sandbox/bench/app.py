@@ -8,7 +8,7 @@
   percentile over all actions and over the runs alone, with the server's peak memory (the Streamlit
   process and its simulation workers, resident set summed).
 
-The learners are driven at the protocol level (``sandbox.bench_load``): their browsers would run on their own
+The learners are driven at the protocol level (``sandbox.bench.load``): their browsers would run on their own
 machines, and 30 Chromium pages on the server's own two cores take several times the CPU the server does.
 ``clients="browser"`` drives them in Chromium instead (an upper bound: the browsers compete with the server).
 """
@@ -196,7 +196,7 @@ def app_figures(sessions: int = 30, out=print, clients: str = "protocol") -> dic
     if exe is None:
         out("app figures skipped: Chromium is not installed (apt-get install chromium)")
         return {"skipped": "Chromium is not installed"}
-    from sandbox.loader import SCENARIOS_DIR
+    from sandbox.spec.loader import SCENARIOS_DIR
 
     scenarios = len(list(SCENARIOS_DIR.glob("*/scenario.yaml")))
     with tempfile.TemporaryDirectory() as tmp:
@@ -219,7 +219,7 @@ def app_figures(sessions: int = 30, out=print, clients: str = "protocol") -> dic
             if clients == "browser":
                 many = asyncio.run(_drive(url, sessions, exe))
             else:
-                from sandbox.bench_load import drive
+                from sandbox.bench.load import drive
 
                 many = asyncio.run(drive(url, sessions, CLEANING, GATES))
             wall = time.perf_counter() - t0

@@ -10,12 +10,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sandbox.decisions import BY_ID, Plan, PlanFile, check_choice, defaults, normalised
-from sandbox.scenario import Scenario
-from sandbox.yamlio import PLAN, LoadError, Problem, YamlDoc, parse_model, quote, read_yaml
+from sandbox.spec.decisions import BY_ID, Plan, PlanFile, check_choice, defaults, normalised
+from sandbox.spec.scenario import Scenario
+from sandbox.spec.yamlio import PLAN, LoadError, Problem, YamlDoc, parse_model, quote, read_yaml
 
-SCENARIOS_DIR = Path(__file__).resolve().parent.parent / "scenarios"
-LESSONS_DIR = Path(__file__).resolve().parent.parent / "lessons"
+SCENARIOS_DIR = Path(__file__).resolve().parents[2] / "scenarios"
+LESSONS_DIR = Path(__file__).resolve().parents[2] / "lessons"
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,7 @@ def load_scenario(ref: str | Path) -> LoadedScenario:
     scenario = parse_model(doc, Scenario)
     _check_id_matches_folder(doc, scenario)
     if scenario.data.csv is not None:
-        from sandbox.data.csvdata import check_csv
+        from sandbox.spec.csvcheck import check_csv  # (pandas: loaded only for a scenario with a CSV)
 
         problems = check_csv(scenario.data.csv, folder, doc)
         if problems:

@@ -12,18 +12,17 @@ from __future__ import annotations
 import html
 from datetime import datetime
 
-from sandbox import debrief as db
-from sandbox import peer
-from sandbox.inert import plotly
-from sandbox.report import PALETTE, _page
-from sandbox.workshop import show_code, tally
+from sandbox.reports.inert import plotly
+from sandbox.reports.run import PALETTE, _page
+from sandbox.workshop import debrief as db
+from sandbox.workshop import peer, show_code, tally
 
 AUDIENCES = ("facilitator", "learners")
 DASHES = ("solid", "dash", "dot", "dashdot")
 
 
 def render(data: dict, audience: str = "facilitator") -> str:
-    """``data``: what ``facilitation.report_data`` gathers (record, results by team, plans by team, peer
+    """``data``: what ``exports.report_data`` gathers (record, results by team, plans by team, peer
     section and reviews, polls and quizzes with answers, injects, notes, reflections)."""
     if audience not in AUDIENCES:
         raise ValueError(f"unknown audience '{audience}' ({' or '.join(AUDIENCES)})")

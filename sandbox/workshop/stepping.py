@@ -10,7 +10,7 @@ answered) is refused with the reason.
 
 from __future__ import annotations
 
-from sandbox.store.common import StoreError
+from sandbox.workshop import WorkshopError
 
 MOVE_TRIES = 20
 
@@ -37,13 +37,13 @@ def _inject_op(inject: dict) -> dict | None:
 def move(store, runner, attempt_id: int, action: dict) -> dict:
     """Apply ``action`` (``{"op": "state"}`` only reads, unless injects are due) to the attempt's step-mode
     run and save it; returns the runner's answer with ``delivered`` (the injects that reached the run)."""
-    from sandbox.facilitation import refusal
+    from sandbox.workshop.facilitation import refusal
 
     for _ in range(MOVE_TRIES):
         attempt = store.attempt(attempt_id)
         why = refusal(store, attempt) if action["op"] != "state" else None
         if why:  # the facilitator's lock covers step moves (a read still takes the injects due)
-            raise StoreError(why)
+            raise WorkshopError(why)
         team = store.team_of_attempt(attempt_id)
         due = store.due_injects(team["id"]) if team else []
         ops = [op for i in due if (op := _inject_op(i)) is not None]
@@ -64,4 +64,4 @@ def move(store, runner, attempt_id: int, action: dict) -> dict:
         if store.swap_snapshot(attempt_id, attempt["revision"], snapshot, phase=phase,
                                team_id=team["id"] if team else None, delivered=delivered):
             return {**out, "delivered": delivered}
-    raise StoreError("the run is moving too fast to save; try again")
+    raise WorkshopError("the run is moving too fast to save; try again")
