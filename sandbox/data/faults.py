@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from sandbox.spec.events import DATA_FAULTS, KINDS
 from sandbox.spec.scenario import EventKind, Feature, Source
 
 CORRUPTION_FACTOR = 100.0  # a lost decimal point
@@ -64,7 +65,7 @@ def apply_source_faults(cols: Cols, sources: list[Source], features: list[Featur
 def apply_event_faults(cols: Cols, stream, days: list[int], sizes: np.ndarray) -> None:
     """The event faults of several consecutive batches (``sizes[i]`` cases of day ``days[i]``), in one pass."""
     kinds = feature_kinds(stream.scenario)
-    for kind in (EventKind.legacy_outage, EventKind.schema_change, EventKind.corrupted_batch):
+    for kind in DATA_FAULTS:  # the kinds' own order, then the events' order
         for e in stream.events:
             if e.kind != kind:
                 continue
@@ -72,23 +73,40 @@ def apply_event_faults(cols: Cols, stream, days: list[int], sizes: np.ndarray) -
             if not on.any():
                 continue
             rows = np.repeat(on, sizes)
-            names = _source_features(stream.scenario, e.spec.source) if kind == EventKind.legacy_outage \
-                else [e.spec.feature]
+            names = (_source_features(stream.scenario, e.spec.source) if "source" in KINDS[kind].needs
+                     else [e.spec.feature])  # a whole source's fields, or one field
             for name in names:
-                cols[name] = _fault(cols[name], kinds[name], e, rows)
+                cols[name] = FAULTS[kind](cols[name], kinds[name], e, rows)
 
 
-def _fault(x: np.ndarray, kind: str, e, rows: np.ndarray) -> np.ndarray:
-    if e.kind == EventKind.legacy_outage:
-        return _blank(x, rows)
+def _outage(x: np.ndarray, kind: str, e, rows: np.ndarray) -> np.ndarray:
+    """The source's fields arrive empty."""
+    return _blank(x, rows)
+
+
+def _reformat(x: np.ndarray, kind: str, e, rows: np.ndarray) -> np.ndarray:
+    """A field's format changes: numbers in another unit (scaled by the magnitude), codes in capitals."""
     x = x.copy()
     if kind == "numeric":
-        x[rows] = x[rows] * (e.magnitude if e.kind == EventKind.schema_change else CORRUPTION_FACTOR)
-    elif e.kind == EventKind.schema_change:
+        x[rows] = x[rows] * e.magnitude
+    else:
         x[rows] = np.array([v.upper() if isinstance(v, str) else v for v in x[rows]], dtype=object)
+    return x
+
+
+def _corrupt(x: np.ndarray, kind: str, e, rows: np.ndarray) -> np.ndarray:
+    """A field arrives garbled: numbers far out of range, an unknown category."""
+    x = x.copy()
+    if kind == "numeric":
+        x[rows] = x[rows] * CORRUPTION_FACTOR
     else:
         x[rows] = CORRUPT_CATEGORY
     return x
+
+
+# What each data fault does to the fields the service receives (one function a kind; a test checks every
+# ``spec.events`` kind that corrupts data has one)
+FAULTS = {EventKind.legacy_outage: _outage, EventKind.schema_change: _reformat, EventKind.corrupted_batch: _corrupt}
 
 
 def _blank(x: np.ndarray, rows: np.ndarray) -> np.ndarray:

@@ -16,7 +16,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sandbox.spec.scenario import DRIFT_KINDS, EventKind, EventSpec, Scenario
+from sandbox.spec.events import KINDS
+from sandbox.spec.scenario import EventKind, EventSpec, Scenario
 
 STREAM_HISTORY, STREAM_DAYS, STREAM_EVENTS = 1, 2, 3
 
@@ -39,7 +40,7 @@ class ConcreteEvent:
         return self.spec.kind
 
     def active(self, day: int, fixed_day: int | None = None) -> bool:
-        end = self.day + self.duration_days if self.kind != EventKind.schema_change else fixed_day
+        end = self.day + self.duration_days if KINDS[self.kind].lasts != "until fixed" else fixed_day
         return day >= self.day and (end is None or day < end)
 
     def ramp(self, day: int) -> float:
@@ -78,11 +79,11 @@ def expand_events(specs: list[EventSpec], days: int, intensity: float, seed: int
 
 
 def concrete(event_id: str, spec: EventSpec, day: int, intensity: float) -> ConcreteEvent:
-    scales_duration = spec.kind in {EventKind.legacy_outage, EventKind.traffic_spike, EventKind.label_stall}
+    lasting = KINDS[spec.kind]
     if spec.duration_days is None:
-        duration = math.inf if spec.kind in DRIFT_KINDS else 1.0
+        duration = math.inf if lasting.lasts == "to the end" else 1.0
     else:
-        duration = spec.duration_days * (intensity if scales_duration else 1.0)
+        duration = spec.duration_days * (intensity if lasting.duration_scales else 1.0)
     return ConcreteEvent(event_id, spec, day, spec.magnitude * intensity, duration)
 
 

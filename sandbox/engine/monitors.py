@@ -6,6 +6,8 @@ batches received, the model's scores, and the labels that have arrived.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -197,25 +199,34 @@ def run_checks(world, d: int, cadence: int) -> list[Alert]:
     return new
 
 
+@dataclass(frozen=True)
+class Window:
+    """What a check looks at: the day of the check, the window's first day and its logged days, and whether a
+    full trailing week has been logged (with fewer cases, drift statistics are too noisy to act on)."""
+
+    d: int
+    start: int
+    days: list
+    full_week: bool
+
+
 def _check_signals(world, d: int, signals: set[str], start: int) -> list[Alert]:
-    alerts: list[Alert] = []
-    days = _days(world, start, d + 1)
-    full_week = len(_days(world, d + 1 - MIN_WINDOW_DAYS, d + 1)) >= MIN_WINDOW_DAYS  # fewer cases: too noisy
-    if "data_drift" in signals and full_week:
-        res = daily_drift(world, d) if start == d + 1 - MIN_WINDOW_DAYS else drift.check_summary(
-            world.reference, window_summary(world, start, d + 1), world.plan["monitoring.drift_threshold"],
-            world.plan["monitoring.drift_share"])
-        if res is not None and res.dataset_drift:
-            alerts.append(Alert(world.now, "data_drift", f"{len(res.drifted)} of {len(res.columns)} columns drifted"
-                                f" ({', '.join(res.drifted)})", res.share, world.plan["monitoring.drift_share"],
-                                tuple(res.drifted)))
-    if "prediction_drift" in signals and full_week:
-        alerts += _prediction_drift(world, days)
-    if "performance" in signals:
-        alerts += _performance(world, d)
-    if "fairness" in signals and days:
-        alerts += _fairness(world, days)
-    return alerts
+    full_week = len(_days(world, d + 1 - MIN_WINDOW_DAYS, d + 1)) >= MIN_WINDOW_DAYS
+    window = Window(d, start, _days(world, start, d + 1), full_week)
+    return [alert for signal, check in CHECKS.items() if signal in signals for alert in check(world, window)]
+
+
+def _data_drift(world, w: Window) -> list[Alert]:
+    if not w.full_week:
+        return []
+    res = daily_drift(world, w.d) if w.start == w.d + 1 - MIN_WINDOW_DAYS else drift.check_summary(
+        world.reference, window_summary(world, w.start, w.d + 1), world.plan["monitoring.drift_threshold"],
+        world.plan["monitoring.drift_share"])
+    if res is None or not res.dataset_drift:
+        return []
+    return [Alert(world.now, "data_drift", f"{len(res.drifted)} of {len(res.columns)} columns drifted"
+                  f" ({', '.join(res.drifted)})", res.share, world.plan["monitoring.drift_share"],
+                  tuple(res.drifted))]
 
 
 def _day_scores(world, log) -> tuple[np.ndarray, np.ndarray]:
@@ -311,3 +322,14 @@ def health_problems(world, d: int) -> list[str]:
         out.append(f"only {scored_share:.0%} of cases could be scored")
     return out
 
+
+
+# The calculation behind each monitor signal checked at the plan's cadence (their specs are
+# ``sandbox.spec.events.SIGNALS``; system health is watched daily in ``processes.monitoring``), in the order
+# they run.
+CHECKS = {
+    "data_drift": _data_drift,
+    "prediction_drift": lambda world, w: _prediction_drift(world, w.days) if w.full_week else [],
+    "performance": lambda world, w: _performance(world, w.d),
+    "fairness": lambda world, w: _fairness(world, w.days) if w.days else [],
+}

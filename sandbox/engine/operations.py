@@ -17,18 +17,9 @@ from sandbox.engine.records import Alert, Incident
 from sandbox.engine.world import ALERT_DELAY_DAYS, World
 from sandbox.ml import drift
 from sandbox.ml.train import predict_scores
-from sandbox.spec.scenario import DRIFT_KINDS
+from sandbox.spec.events import DRIFT_KINDS, HARMS_DECISIONS, KINDS, SIGNALS
 
-DATA_DRIFT_DETECTS = {"covariate_drift", "subgroup_drift", "seasonal_shift", "schema_change", "corrupted_batch"}
-SIGNAL_DETECTS = {
-    "data_drift": DATA_DRIFT_DETECTS,
-    "prediction_drift": {"bad_release", "schema_change", "covariate_drift", "corrupted_batch"},
-    "performance": {*(k.value for k in DRIFT_KINDS), "schema_change", "bad_release", "corrupted_batch",
-                    "label_stall"},
-    "fairness": {"subgroup_drift", "covariate_drift", "bad_release"},
-    "system_health": {"serving_crash", "legacy_outage"},
-}
-DECISION_HARMING = {*(k.value for k in DRIFT_KINDS), "schema_change", "bad_release", "corrupted_batch"}
+DRIFTS = frozenset(k.value for k in DRIFT_KINDS)
 
 
 def open_incident(world: World, kind: str, title: str, event_id: str | None) -> Incident:
@@ -63,9 +54,8 @@ def raise_alert(world: World, alert: Alert) -> None:
 def _act_on_alert(world: World, alert: Alert, delay: float):
     if delay > 0:
         yield world.env.timeout(delay)
-    detect(world, SIGNAL_DETECTS[alert.signal], f"{alert.signal} alert", world.now)
-    if alert.signal in ("data_drift", "performance", "prediction_drift") and \
-            world.plan["retraining.mode"] == "triggered":
+    detect(world, SIGNALS[alert.signal].detects, f"{alert.signal} alert", world.now)
+    if SIGNALS[alert.signal].retrains and world.plan["retraining.mode"] == "triggered":
         start_retraining(world, f"{alert.signal} alert")
 
 
@@ -97,15 +87,8 @@ def on_detected(world: World, inc: Incident) -> None:
 
 
 def default_response(world: World, inc: Incident) -> str:
-    """What the plan implies a team would do when an incident is detected."""
-    if inc.kind == "bad_release":
-        return "rollback"
-    if inc.kind in {k.value for k in DRIFT_KINDS} and world.plan["retraining.mode"] == "triggered":
-        return "retrain_now"
-    if inc.kind in ("schema_change", "corrupted_batch", "legacy_outage") and \
-            world.plan["problem.oversight"] != "automated":
-        return "manual_processing"
-    return "ignore"
+    """What the plan implies a team would do when an incident is detected (the kind's entry says)."""
+    return KINDS[inc.kind].response_for(world.plan)
 
 
 def apply_response(world: World, inc: Incident, action: str, by: str) -> None:
@@ -196,7 +179,7 @@ def go_live(world: World, model) -> None:
             continue
         if inc.kind == "bad_release" and model.defect is None:
             recover(world, inc)
-        elif inc.kind in {k.value for k in DRIFT_KINDS} and inc.detected_day is not None \
+        elif inc.kind in DRIFTS and inc.detected_day is not None \
                 and model.trained_day >= inc.detected_day and model.defect is None:
             recover(world, inc)
 
@@ -208,7 +191,7 @@ def track_excess_harm(world: World, d: int, expected_error: float) -> None:
         return
     harms = world.harms(log.y[log.automated], log.decision[log.automated])
     excess = max(0.0, sum(harms) - expected_error * log.automated.sum())
-    active = [i for i in world.incidents if i.open and i.kind in DECISION_HARMING and i.start_day <= world.now]
+    active = [i for i in world.incidents if i.open and i.kind in HARMS_DECISIONS and i.start_day <= world.now]
     for inc in active:
         inc.excess_harms += excess / len(active)
         inc.harms += int(round(sum(harms) / len(active)))

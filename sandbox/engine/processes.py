@@ -23,7 +23,7 @@ from sandbox.engine.records import Alert
 from sandbox.engine.timeline import record_day
 from sandbox.engine.training import champion_on, labelled_window, train_version
 from sandbox.engine.world import BATCH_TIME, EVENT_TIME, MONITOR_TIME, STREAM_RETRAIN
-from sandbox.spec.scenario import DRIFT_KINDS, GOVERNANCE_KINDS
+from sandbox.spec.events import DRIFT_KINDS, GOVERNANCE_KINDS, EventKind
 
 CLOSE_TIME = 0.999
 CANARY_DAYS, SHADOW_DAYS, AB_DAYS, APPROVAL_DAYS, SIGNOFF_DAYS = 7, 7, 14, 2, 2
@@ -55,7 +55,7 @@ def monitoring(env, world):
     signals = set(world.plan["monitoring.signals"])
     for d in range(world.horizon):
         yield env.timeout(d + MONITOR_TIME - env.now)
-        if "system_health" in signals:
+        if "system_health" in signals:  # (checked daily, whatever the cadence: ``spec.events.SIGNALS``)
             problems = monitors.health_problems(world, d)
             if problems and "system_health" not in world.firing:
                 raise_alert(world, Alert(env.now, "system_health", "; ".join(problems)))
@@ -66,32 +66,37 @@ def monitoring(env, world):
 
 
 def event(env, world, ev):
-    """An injected event strikes on its day; its effect on the service depends on the plan."""
+    """An injected event strikes on its day; what it does to the service (``STRIKES``) depends on the plan."""
     yield env.timeout(max(0.0, ev.day + EVENT_TIME - env.now))
-    kind = ev.kind.value
     world.log("world", "event", f"{ev.id} {ev.spec.label}")
-    if ev.kind in GOVERNANCE_KINDS:
-        from sandbox.engine.governance import handle
+    done = STRIKES[ev.kind](env, world, ev)
+    if done is not None:
+        yield from done
 
-        handle(world, ev)
-    elif kind == "serving_crash":
-        yield from _crash(env, world, ev)
-    elif kind == "bad_release":
-        _bad_release(env, world, ev)
-    elif kind == "legacy_outage":
-        if _source_used(world, ev.spec.source):
-            inc = open_incident(world, kind, ev.spec.label, ev.id)
-            env.process(_end_after(env, world, inc, ev.duration_days))
-    elif kind == "label_stall":
-        inc = open_incident(world, kind, ev.spec.label, ev.id)
-        env.process(_end_after(env, world, inc, ev.duration_days))
-    elif kind == "corrupted_batch":
-        inc = open_incident(world, kind, ev.spec.label, ev.id)
-        env.process(_end_after(env, world, inc, 1.0))
-    elif ev.kind in DRIFT_KINDS or kind == "schema_change":
-        if kind == "schema_change" and ev.spec.feature not in world.champion_columns():
-            return
-        open_incident(world, kind, ev.spec.label, ev.id)
+
+def _governance(env, world, ev):
+    from sandbox.engine.governance import handle
+
+    handle(world, ev)
+
+
+def _lasting_incident(env, world, ev, days: float | None = None):
+    inc = open_incident(world, ev.kind.value, ev.spec.label, ev.id)
+    env.process(_end_after(env, world, inc, ev.duration_days if days is None else days))
+
+
+def _outage(env, world, ev):
+    if _source_used(world, ev.spec.source):  # a source the model does not read cannot hurt it
+        _lasting_incident(env, world, ev)
+
+
+def _drift_incident(env, world, ev):
+    open_incident(world, ev.kind.value, ev.spec.label, ev.id)  # it lasts until a model that knows it serves
+
+
+def _schema_change(env, world, ev):
+    if ev.spec.feature in world.champion_columns():  # a column the model does not read cannot hurt it
+        open_incident(world, ev.kind.value, ev.spec.label, ev.id)
 
 
 def _crash(env, world, ev):
@@ -118,6 +123,10 @@ def _bad_release(env, world, ev):
     world.models.append(bad)
     open_incident(world, "bad_release", ev.spec.label, ev.id)
     env.process(release(env, world, bad))
+
+
+def _no_incident(env, world, ev):
+    """A traffic spike opens no incident: its effect is the extra cases (``data.stream``)."""
 
 
 def _end_after(env, world, inc, days: float):
@@ -233,3 +242,18 @@ def scheduled_retraining(env, world):
         yield env.timeout(t + 0.1 - env.now)
         start_retraining(world, "scheduled retrain")
         t += interval
+
+
+# What each event kind does to the service when it strikes: one handler a kind (the kinds' table is
+# ``sandbox.spec.events.KINDS``; a test checks every kind has one). A handler that waits is a generator.
+STRIKES = {
+    **{k: _drift_incident for k in DRIFT_KINDS},
+    **{k: _governance for k in GOVERNANCE_KINDS},
+    EventKind.legacy_outage: _outage,
+    EventKind.schema_change: _schema_change,
+    EventKind.corrupted_batch: lambda env, world, ev: _lasting_incident(env, world, ev, 1.0),
+    EventKind.serving_crash: _crash,
+    EventKind.traffic_spike: _no_incident,
+    EventKind.bad_release: _bad_release,
+    EventKind.label_stall: _lasting_incident,
+}

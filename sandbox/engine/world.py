@@ -239,6 +239,7 @@ class World:
         if problems:
             self.log("validation gate", "quarantine", f"day {d} batch held back: {'; '.join(problems)}")
             from sandbox.engine.operations import detect
+            from sandbox.spec.events import GATE_STOPS
 
-            detect(self, {"schema_change", "corrupted_batch", "legacy_outage"}, "validation gate", self.now)
+            detect(self, GATE_STOPS, "validation gate", self.now)
         return not problems

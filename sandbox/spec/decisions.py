@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from sandbox.spec import events
 from sandbox.spec.yamlio import quote
 
 
@@ -29,7 +30,7 @@ class Decision:
     help: str = ""
 
 
-SIGNALS = ("data_drift", "prediction_drift", "performance", "fairness", "system_health")
+SIGNALS = tuple(events.SIGNALS)  # the monitor signals a plan can choose (their specs: ``spec.events``)
 RESPONSES = ("rollback", "retrain_now", "manual_processing", "pause_automation", "communicate", "ignore")
 
 CATALOGUE: tuple[Decision, ...] = (

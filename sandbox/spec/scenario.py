@@ -13,6 +13,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from sandbox.spec.events import DRIFT_KINDS, GOVERNANCE_KINDS, KINDS, EventKind  # noqa: F401  (re-exported)
+
 
 class Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -220,52 +222,6 @@ class Operations(Frozen):
 # --------------------------------------------------------------------------- events
 
 
-class EventKind(StrEnum):
-    covariate_drift = "covariate_drift"
-    concept_drift = "concept_drift"
-    label_drift = "label_drift"
-    subgroup_drift = "subgroup_drift"
-    seasonal_shift = "seasonal_shift"
-    rule_change = "rule_change"
-    legacy_outage = "legacy_outage"
-    schema_change = "schema_change"
-    corrupted_batch = "corrupted_batch"
-    serving_crash = "serving_crash"
-    traffic_spike = "traffic_spike"
-    bad_release = "bad_release"
-    label_stall = "label_stall"
-    audit_request = "audit_request"
-    foi_request = "foi_request"
-    bias_complaint = "bias_complaint"
-    regulator_review = "regulator_review"
-
-
-DRIFT_KINDS = {
-    EventKind.covariate_drift,
-    EventKind.concept_drift,
-    EventKind.label_drift,
-    EventKind.subgroup_drift,
-    EventKind.seasonal_shift,
-    EventKind.rule_change,
-}
-GOVERNANCE_KINDS = {
-    EventKind.audit_request,
-    EventKind.foi_request,
-    EventKind.bias_complaint,
-    EventKind.regulator_review,
-}
-_NEEDS = {
-    EventKind.covariate_drift: ("feature",),
-    EventKind.concept_drift: ("feature",),
-    EventKind.subgroup_drift: ("feature", "group"),
-    EventKind.seasonal_shift: ("feature",),
-    EventKind.rule_change: ("feature",),
-    EventKind.legacy_outage: ("source",),
-    EventKind.schema_change: ("feature",),
-    EventKind.corrupted_batch: ("feature",),
-}
-
-
 class EventSpec(Frozen):
     kind: EventKind
     day: int | None = Field(default=None, ge=0)
@@ -286,7 +242,7 @@ class EventSpec(Frozen):
     def _when_and_what(self) -> EventSpec:
         if (self.day is None) == (self.rate_per_year is None):
             raise ValueError("give exactly one of 'day' or 'rate_per_year'")
-        missing = [f for f in _NEEDS.get(self.kind, ()) if getattr(self, f) is None]
+        missing = [f for f in KINDS[self.kind].needs if getattr(self, f) is None]
         if missing:
             raise ValueError(f"event kind '{self.kind}' needs: {', '.join(missing)}")
         if self.group is not None and "=" not in self.group:

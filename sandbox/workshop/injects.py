@@ -18,7 +18,8 @@ from dataclasses import dataclass
 
 from pydantic import ValidationError
 
-from sandbox.spec.scenario import _NEEDS, EventKind, EventSpec, Scenario
+from sandbox.spec.events import KINDS
+from sandbox.spec.scenario import EventKind, EventSpec, Scenario
 
 COLUMNS = ("offset", "target teams", "channel", "message", "expected action", "simulation effect")
 CHANNELS = ("email", "phone", "news", "ticket", "meeting", "letter", "social media")
@@ -82,7 +83,7 @@ def presets(scenario: Scenario) -> list[str]:
     """Effects to offer the facilitator: every kind that needs nothing more, an outage of each data source,
     and the events the scenario's own story uses (at the size it gives them)."""
     out = ["none"]
-    out += [k.value for k in EventKind if not _NEEDS.get(k)]
+    out += [k.value for k in EventKind if not KINDS[k].needs]
     out += [format_effect("legacy_outage", {"source": s, "duration_days": 3}) for s in scenario.source_ids()]
     for ev in [*scenario.events, *(e for d in scenario.difficulty.values() for e in d.extra_events)]:
         params = {k: v for k, v in ev.model_dump(exclude_defaults=True, mode="json").items()
