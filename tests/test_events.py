@@ -28,3 +28,14 @@ def test_every_signal_has_a_spec_and_a_calculation():
     assert tuple(SIGNALS) == PLAN_SIGNALS
     assert set(CHECKS) | {s for s, spec in SIGNALS.items() if spec.checked_daily} == set(SIGNALS)
     assert all(SIGNALS[s].detects for s in SIGNALS)  # each can see something
+
+
+def test_the_timeline_has_the_declared_columns_and_the_random_streams_are_distinct():
+    from conftest import run_flagship
+
+    from sandbox.data.randomness import Stream
+    from sandbox.engine.timeline import COLUMNS
+
+    result = run_flagship("expert")
+    assert all(tuple(row) == COLUMNS for row in result["timeline"])
+    assert len({s.value for s in Stream}) == len(Stream)

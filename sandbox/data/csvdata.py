@@ -15,7 +15,8 @@ import numpy as np
 import pandas as pd
 
 from sandbox.data.faults import observe
-from sandbox.data.stream import CASE, DAY, STREAM_DAYS, STREAM_HISTORY, TARGET, CaseStream, rng_for
+from sandbox.data.randomness import Stream, rng_for
+from sandbox.data.stream import CASE, DAY, TARGET, CaseStream
 from sandbox.spec.csvcheck import read_csv
 from sandbox.spec.scenario import CsvData, EventKind
 
@@ -38,7 +39,7 @@ class CsvStream(CaseStream):
         if spec.date_column:
             order = np.argsort(pd.to_datetime(df[spec.date_column]).to_numpy(), kind="stable")
         else:
-            order = rng_for(self.seed, STREAM_HISTORY).permutation(len(frame))
+            order = rng_for(self.seed, Stream.HISTORY).permutation(len(frame))
         frame = frame.iloc[order].reset_index(drop=True)
         cut = int(len(frame) * HISTORY_SHARE)
         self._history, self._pool = frame.iloc[:cut].reset_index(drop=True), frame.iloc[cut:].reset_index(drop=True)
@@ -50,7 +51,7 @@ class CsvStream(CaseStream):
         return df
 
     def day(self, d: int) -> dict[str, np.ndarray]:
-        rng = rng_for(self.seed, STREAM_DAYS, d)
+        rng = rng_for(self.seed, Stream.DAYS, d)
         n = self.volume(d, rng)
         days = self.scenario.timeline.days
         lo = int(len(self._pool) * d / days)

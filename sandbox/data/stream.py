@@ -16,10 +16,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sandbox.data.randomness import Stream, rng_for
 from sandbox.spec.events import KINDS
 from sandbox.spec.scenario import EventKind, EventSpec, Scenario
-
-STREAM_HISTORY, STREAM_DAYS, STREAM_EVENTS = 1, 2, 3
 
 # Columns every batch carries besides the features and protected attributes.
 DAY, CASE, TARGET = "_day", "_case", "_target"
@@ -57,9 +56,6 @@ class ConcreteEvent:
                 "feature": self.spec.feature, "source": self.spec.source, "group": self.spec.group}
 
 
-def rng_for(seed: int, stream: int, index: int = 0) -> np.random.Generator:
-    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(stream, index)))
-
 
 def expand_events(specs: list[EventSpec], days: int, intensity: float, seed: int,
                   prefix: str = "E") -> list[ConcreteEvent]:
@@ -70,7 +66,7 @@ def expand_events(specs: list[EventSpec], days: int, intensity: float, seed: int
             if spec.day < days:
                 placed.append((spec.day, i, spec))
             continue
-        rng = rng_for(seed, STREAM_EVENTS, i)
+        rng = rng_for(seed, Stream.EVENTS, i)
         count = rng.poisson(spec.rate_per_year * intensity * days / 365.0)
         for d in sorted(rng.integers(0, days, size=count).tolist()):
             placed.append((int(d), i, spec))

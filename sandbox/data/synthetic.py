@@ -19,7 +19,8 @@ import numpy as np
 import pandas as pd
 
 from sandbox.data.faults import apply_event_faults, apply_source_faults, draw_source_faults, duplicate_rows
-from sandbox.data.stream import CASE, DAY, STREAM_DAYS, STREAM_HISTORY, TARGET, CaseStream, rng_for
+from sandbox.data.randomness import Stream, rng_for
+from sandbox.data.stream import CASE, DAY, TARGET, CaseStream
 from sandbox.spec.scenario import EventKind, Feature, SyntheticData
 
 _FEATURE_SHIFTS = (EventKind.covariate_drift, EventKind.subgroup_drift, EventKind.seasonal_shift)
@@ -44,7 +45,7 @@ class SyntheticStream(CaseStream):
         self.spec: SyntheticData = self.scenario.data.synthetic
 
     def history(self) -> pd.DataFrame:
-        rng = rng_for(self.seed, STREAM_HISTORY)
+        rng = rng_for(self.seed, Stream.HISTORY)
         n = self.spec.history_cases
         draws = self._draw(n, rng)
         cols = self._cases(draws, [None], np.array([n]))
@@ -63,7 +64,7 @@ class SyntheticStream(CaseStream):
             return []
         draws = []
         for d in days:
-            rng = rng_for(self.seed, STREAM_DAYS, d)
+            rng = rng_for(self.seed, Stream.DAYS, d)
             draws.append(self._draw(self.volume(d, rng), rng))
         sizes = np.array([dr.n for dr in draws])
         merged = _Draws(int(sizes.sum()), *(_concat([getattr(dr, f) for dr in draws])

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from sandbox.data.stream import TARGET, rng_for
+from sandbox.data.randomness import Stream, rng_for
+from sandbox.data.stream import TARGET
 from sandbox.engine import monitors
 from sandbox.engine.operations import (
     detect,
@@ -22,7 +23,7 @@ from sandbox.engine.operations import (
 from sandbox.engine.records import Alert
 from sandbox.engine.timeline import record_day
 from sandbox.engine.training import champion_on, labelled_window, train_version
-from sandbox.engine.world import BATCH_TIME, EVENT_TIME, MONITOR_TIME, STREAM_RETRAIN
+from sandbox.engine.world import BATCH_TIME, EVENT_TIME, MONITOR_TIME
 from sandbox.spec.events import DRIFT_KINDS, GOVERNANCE_KINDS, EventKind
 
 CLOSE_TIME = 0.999
@@ -192,7 +193,7 @@ def retraining(env, world, reason: str):
     yield env.timeout(ops.retraining_days[pipeline])
     world.add_cost(world.sc.operations.costs.retraining_run)
     world.last_retrain_day = env.now
-    if rng_for(world.seed, STREAM_RETRAIN, attempt).random() < ops.retraining_failure_rate[pipeline]:
+    if rng_for(world.seed, Stream.RETRAIN, attempt).random() < ops.retraining_failure_rate[pipeline]:
         world.retraining = False
         world.log("operations", "retraining failed", f"attempt {attempt} ({pipeline} pipeline)")
         return

@@ -1,15 +1,9 @@
-"""What a run records: alerts, incidents, the audit trail and the daily timeline row."""
+"""What a run records: alerts, incidents and the audit trail (the daily timeline's reporters are declared in
+``timeline``)."""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-
-# The daily timeline's columns, declared once (like Mesa's DataCollector reporters).
-TIMELINE_COLUMNS = (
-    "day", "cases", "automated", "reviewed", "manual", "unscored", "accuracy", "accuracy_known",
-    "drift_score", "drifted_columns", "fairness_gap", "availability", "backlog", "mean_wait_days",
-    "wrongful_adverse", "missed", "harms", "cost", "model_version", "canary_version",
-)
 
 
 @dataclass

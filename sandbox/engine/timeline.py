@@ -1,41 +1,62 @@
-"""The daily timeline row: what the service looked like at the end of each day."""
+"""The daily timeline row: what the service looked like at the end of each day.
+
+Its columns are declared once, as reporters (as Mesa's DataCollector declares its model reporters): a name
+and how it is read off the day. ``COLUMNS`` is the timeline's column order.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
 from sandbox.engine import monitors
 
 
+@dataclass(frozen=True)
+class Day:
+    """What the reporters read: the world at the end of day ``d``, the day's log and what was measured."""
+
+    world: object
+    d: int
+    log: object
+    scored: np.ndarray
+    check: object  # the day's data-drift check (None before a reference exists)
+    harms: list  # [wrongful adverse, missed]
+    waits: list  # [total wait, cases decided by caseworkers]
+
+
+REPORTERS: tuple[tuple[str, Callable[[Day], object]], ...] = (
+    ("day", lambda x: x.d),
+    ("cases", lambda x: x.log.counts["cases"]),
+    ("automated", lambda x: x.log.counts["automated"]),
+    ("reviewed", lambda x: x.log.counts["reviewed"]),
+    ("manual", lambda x: x.log.counts["cases"] - x.log.counts["automated"] - x.log.counts["reviewed"]),
+    ("unscored", lambda x: x.log.counts["unscored"]),
+    ("accuracy", lambda x: _accuracy(x.world, x.log, x.scored)),
+    ("accuracy_known", lambda x: float(x.log.label_day.max()) if len(x.log.label_day) else None),
+    ("drift_score", lambda x: round(x.check.share, 6) if x.check else None),
+    ("drifted_columns", lambda x: list(x.check.drifted) if x.check else []),
+    ("fairness_gap", lambda x: _round(monitors.gap_over([x.log], x.world.sc))),
+    ("availability", lambda x: round(_availability(x.world, x.d), 6)),
+    ("backlog", lambda x: int(x.world.queued)),
+    ("mean_wait_days", lambda x: round(x.waits[0] / x.waits[1], 4) if x.waits[1] else None),
+    ("wrongful_adverse", lambda x: x.harms[0]),
+    ("missed", lambda x: x.harms[1]),
+    ("harms", lambda x: x.harms[0] + x.harms[1]),
+    ("cost", lambda x: round(x.world.day_costs.get(x.d, 0.0) + fixed_daily_cost(x.world), 2)),
+    ("model_version", lambda x: x.world.champion.version if x.world.champion else 0),
+    ("canary_version", lambda x: x.world.candidate[0].version if x.world.candidate else None),
+)
+COLUMNS = tuple(name for name, _ in REPORTERS)
+
+
 def record_day(world, d: int) -> None:
     log = world.logs[d]
-    scored = ~np.isnan(log.scores)
-    check = monitors.daily_drift(world, d)
-    harms = world.harm_days.get(d, [0, 0])
-    waits = world.waits.get(d, [0.0, 0])
-    row = {
-        "day": d,
-        "cases": log.counts["cases"],
-        "automated": log.counts["automated"],
-        "reviewed": log.counts["reviewed"],
-        "manual": log.counts["cases"] - log.counts["automated"] - log.counts["reviewed"],
-        "unscored": log.counts["unscored"],
-        "accuracy": _accuracy(world, log, scored),
-        "accuracy_known": float(log.label_day.max()) if len(log.label_day) else None,
-        "drift_score": round(check.share, 6) if check else None,
-        "drifted_columns": list(check.drifted) if check else [],
-        "fairness_gap": _round(monitors.gap_over([log], world.sc)),
-        "availability": round(_availability(world, d), 6),
-        "backlog": int(world.queued),
-        "mean_wait_days": round(waits[0] / waits[1], 4) if waits[1] else None,
-        "wrongful_adverse": harms[0],
-        "missed": harms[1],
-        "harms": harms[0] + harms[1],
-        "cost": round(world.day_costs.get(d, 0.0) + fixed_daily_cost(world), 2),
-        "model_version": world.champion.version if world.champion else 0,
-        "canary_version": world.candidate[0].version if world.candidate else None,
-    }
-    world.timeline.append(row)
+    day = Day(world, d, log, ~np.isnan(log.scores), monitors.daily_drift(world, d), world.harm_days.get(d, [0, 0]),
+              world.waits.get(d, [0.0, 0]))
+    world.timeline.append({name: report(day) for name, report in REPORTERS})
 
 
 def fixed_daily_cost(world) -> float:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from sandbox.data.randomness import model_seed
 from sandbox.data.stream import DAY, TARGET
 from sandbox.ml.evaluate import evaluate, promotion_gate, split_holdout, task_metrics
 from sandbox.ml.train import ModelVersion, predict_scores, prepare_training, train_model
@@ -12,7 +13,7 @@ from sandbox.ml.train import ModelVersion, predict_scores, prepare_training, tra
 
 def train_version(world, df: pd.DataFrame, day: int, version: int) -> tuple[ModelVersion, dict]:
     """Clean, split, train and evaluate; returns the model and its evaluation record (with the gate)."""
-    seed = world.seed * 1000 + version
+    seed = model_seed(world.seed, version)
     train_df, test_df = split_holdout(df, seed)
     train = prepare_training(train_df, world.sc, world.plan)
     test = prepare_training(test_df, world.sc, world.plan)

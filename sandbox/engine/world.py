@@ -14,14 +14,14 @@ from dataclasses import dataclass, field
 import numpy as np
 import simpy
 
-from sandbox.data.stream import CASE, TARGET, ConcreteEvent, expand_events, make_stream, rng_for
+from sandbox.data.randomness import Stream, rng_for
+from sandbox.data.stream import CASE, TARGET, ConcreteEvent, expand_events, make_stream
 from sandbox.engine.cache import DayCache
 from sandbox.engine.monitors import label_row
 from sandbox.engine.records import AuditEntry, Incident
 from sandbox.ml.train import ModelVersion
 from sandbox.spec.scenario import Knob, Scenario
 
-STREAM_CASEWORK, STREAM_RETRAIN, STREAM_ROUTING = 11, 12, 13
 ALERT_DELAY_DAYS = {"on_call": 0.0, "team_inbox": 2.0}
 BATCH_TIME, MONITOR_TIME, EVENT_TIME = 0.5, 0.75, 0.25
 
@@ -128,7 +128,7 @@ class World:
     def process_batch(self, d: int) -> DayLog:
         cols = self.cache.day(d)
         n = len(cols[CASE])
-        rng = rng_for(self.seed, STREAM_CASEWORK, d)
+        rng = rng_for(self.seed, Stream.CASEWORK, d)
         correct = rng.random(n) < self.knobs[Knob.caseworker_accuracy]
         scores = np.full(n, np.nan)
         version = np.zeros(n, dtype=np.int32)
@@ -161,7 +161,7 @@ class World:
         version = np.where(ok, self.champion.version, 0).astype(np.int32)
         if self.candidate is not None and self.candidate[1] in ("canary", "ab_test"):
             model, _, share = self.candidate
-            routed = rng_for(self.seed, STREAM_ROUTING, d).random(n) < share
+            routed = rng_for(self.seed, Stream.ROUTING, d).random(n) < share
             c_scores, c_ok = self.cache.scores(model, d)
             scores = np.where(routed, np.where(c_ok, c_scores, np.nan), scores)
             version = np.where(routed, np.where(c_ok, model.version, 0), version).astype(np.int32)
