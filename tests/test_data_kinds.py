@@ -169,7 +169,7 @@ def test_every_regressor_trains(tmp_path, algorithm):
     loaded = load_scenario(_regression_scenario(tmp_path))
     plan = load_plan(loaded, None).with_changes(model__algorithm=algorithm)
     sim = Simulation(loaded, plan, seed=2)
-    assert sim.world.evaluations[0]["metrics"]["mae"] > 0
+    assert sim.world.deployment.evaluations[0]["metrics"]["mae"] > 0
 
 
 def test_gradient_boosting_takes_many_categories_one_hot(tmp_path):
@@ -184,11 +184,11 @@ def test_gradient_boosting_takes_many_categories_one_hot(tmp_path):
     loaded = load_scenario(folder)
     plan = load_plan(loaded, None).with_changes(model__algorithm="gradient_boosting")
     sim = Simulation(loaded, plan, seed=1)
-    steps = sim.world.models[0].pipeline.named_steps
+    steps = sim.world.deployment.models[0].pipeline.named_steps
     assert steps["model"].categorical_features is None  # one-hot columns, not native categories
     assert sim.run()["kpis"]["automated_share"] > 0
     few = load_plan(loaded, None).with_changes(model__algorithm="gradient_boosting")
     (folder / "applications.csv").write_text(pd.read_csv(folder / "applications.csv").assign(
         tenure=lambda f: np.where(f.index % 2, "renting", "owner")).to_csv(index=False))
-    native = Simulation(load_scenario(folder), few, seed=1).world.models[0].pipeline.named_steps["model"]
+    native = Simulation(load_scenario(folder), few, seed=1).world.deployment.models[0].pipeline.named_steps["model"]
     assert native.categorical_features is not None and any(native.categorical_features)

@@ -93,11 +93,11 @@ def drift_windows():
     loaded = load_scenario(FLAGSHIP)
     sim = Simulation(loaded, load_plan(loaded, "expert"), seed=1)
     world = sim.world
-    reference = world.reference
+    reference = world.monitors.reference
     numeric, categorical = list(reference.numeric), list(reference.categorical)
-    ref_frame = world.models[0].evaluation["frame"][[*numeric, *categorical]].reset_index(drop=True)
+    ref_frame = world.deployment.models[0].evaluation["frame"][[*numeric, *categorical]].reset_index(drop=True)
     sim.run()
-    world.reference = reference
+    world.monitors.reference = reference
     windows = [window(world, d - 6, d + 1) for d in range(6, world.horizon, WINDOW_EVERY_DAYS)]
     return reference, ref_frame, windows, numeric, categorical
 

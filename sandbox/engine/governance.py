@@ -21,7 +21,7 @@ def handle(world, ev) -> None:
     }[kind](world)
     record = {"event_id": ev.id, "kind": kind, "title": ev.spec.label, "day": ev.day, "passed": passed,
               "outcome": outcome, "missing": missing, "deadline_days": ev.spec.deadline_days}
-    world.governance.append(record)
+    world.response.governance.append(record)
     world.log("governance", kind, outcome)
     if not passed:
         inc = open_incident(world, kind, ev.spec.label, ev.id)
@@ -58,7 +58,7 @@ def _foi(world):
 def _bias_complaint(world):
     plan = world.plan
     d = int(world.now)
-    decisions = [world.logs[k] for k in range(max(0, d - 90), d) if k in world.logs]
+    decisions = [world.records.logs[k] for k in range(max(0, d - 90), d) if k in world.records.logs]
     gap = monitors.gap_over(decisions, world.sc, world.now)
     evidence = plan["evaluation.fairness_audit"] or "fairness" in plan["monitoring.signals"]
     limit = world.sc.policy.fairness.max

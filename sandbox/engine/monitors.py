@@ -27,8 +27,8 @@ def make_reference(world, model, X) -> None:
     """Remember what the training data looked like, for the gate and the drift monitors."""
     numeric = {c: X[c].to_numpy(dtype=float) for c in model.numeric}
     categorical = {c: X[c].to_numpy(dtype=object) for c in model.categorical}
-    world.reference = drift.Reference(numeric, categorical)
-    world.gate_ref = {
+    world.monitors.reference = drift.Reference(numeric, categorical)
+    world.monitors.gate_ref = {
         "domains": {c: set(map(str, drift.present(x))) for c, x in categorical.items()},
         "ranges": {c: (np.nanpercentile(x, 5), np.nanpercentile(x, 95)) for c, x in numeric.items() if len(x)},
         "missing": {c: float(X[c].isna().mean()) for c in [*numeric, *categorical]},
@@ -37,7 +37,7 @@ def make_reference(world, model, X) -> None:
 
 def gate_problems(world, cols, memo: dict) -> list[str]:
     """Schema: known categories only. Ranges: medians inside the reference's 5–95% band, missing shares stable."""
-    ref, problems = world.gate_ref, []
+    ref, problems = world.monitors.gate_ref, []
     for c, domain in ref["domains"].items():
         tally = column_counts(memo, cols, c)
         total = sum(tally.values())
@@ -47,8 +47,8 @@ def gate_problems(world, cols, memo: dict) -> list[str]:
     if world.plan["data.validation_gate"] != "schema_and_ranges":
         return problems
     numbers = summary_of(world, cols, memo).numeric
-    medians = dict(zip(world.reference.numeric, numbers.medians(), strict=True))
-    present = dict(zip(world.reference.numeric, numbers.sizes(), strict=True))
+    medians = dict(zip(world.monitors.reference.numeric, numbers.medians(), strict=True))
+    present = dict(zip(world.monitors.reference.numeric, numbers.sizes(), strict=True))
     for c, (lo, hi) in ref["ranges"].items():
         if present[c] and not lo <= medians[c] <= hi:
             problems.append(f"{c}: median {medians[c]:.4g} outside expected {lo:.4g}–{hi:.4g}")
@@ -76,7 +76,7 @@ def column_counts(memo: dict, cols, c: str) -> dict[str, int]:
 
 def summary_of(world, cols, memo: dict) -> drift.Summary:
     """A day's batch as the drift checks and the gate see it, against the current reference's columns."""
-    ref = world.reference
+    ref = world.monitors.reference
     key = ("summary", *ref.numeric, "|", *ref.categorical)
     if key not in memo:
         memo[key] = drift.Summary(drift.Numbers.of([cols[c] for c in ref.numeric]),
@@ -87,9 +87,9 @@ def summary_of(world, cols, memo: dict) -> drift.Summary:
 def day_summary(world, log) -> drift.Summary:
     """A day's summary with its values placed in the current reference (kept until the reference changes)."""
     placed = log.memo.get("placed")
-    if placed is None or placed.numeric.placed_in is not world.reference:
+    if placed is None or placed.numeric.placed_in is not world.monitors.reference:
         summary = summary_of(world, log.cols, log.memo)
-        placed = log.memo["placed"] = drift.Summary(world.reference.place(summary.numeric), summary.counts)
+        placed = log.memo["placed"] = drift.Summary(world.monitors.reference.place(summary.numeric), summary.counts)
     return placed
 
 
@@ -157,7 +157,7 @@ def gap_over(logs, sc, now: float | None = None) -> float | None:
 
 
 def _days(world, start: int, end: int) -> list:
-    return [world.logs[k] for k in range(max(0, start), end) if k in world.logs]
+    return [world.records.logs[k] for k in range(max(0, start), end) if k in world.records.logs]
 
 
 def window_summary(world, start: int, end: int) -> drift.Summary | None:
@@ -167,14 +167,15 @@ def window_summary(world, start: int, end: int) -> drift.Summary | None:
 
 def daily_drift(world, d: int) -> drift.DriftCheck | None:
     """Drift over the trailing week against the current reference (recorded for every day, computed once)."""
-    if world.reference is None or d not in world.logs:
+    if world.monitors.reference is None or d not in world.records.logs:
         return None
-    key = (d, id(world.reference))
-    if world.drift_cache.get("key") != key:
+    key = (d, id(world.monitors.reference))
+    if world.monitors.drift_cache.get("key") != key:
         summary = window_summary(world, d + 1 - MIN_WINDOW_DAYS, d + 1)
-        world.drift_cache = {"key": key, "check": drift.check_summary(
-            world.reference, summary, world.plan["monitoring.drift_threshold"], world.plan["monitoring.drift_share"])}
-    return world.drift_cache["check"]
+        world.monitors.drift_cache = {"key": key, "check": drift.check_summary(
+            world.monitors.reference, summary, world.plan["monitoring.drift_threshold"],
+            world.plan["monitoring.drift_share"])}
+    return world.monitors.drift_cache["check"]
 
 
 def window(world, start: int, end: int) -> dict[str, np.ndarray]:
@@ -182,20 +183,20 @@ def window(world, start: int, end: int) -> dict[str, np.ndarray]:
     days = _days(world, start, end)
     if not days:
         return {}
-    return {c: np.concatenate([log.cols[c] for log in days]) for c in [*world.reference.numeric,
-                                                                        *world.reference.categorical]}
+    return {c: np.concatenate([log.cols[c] for log in days]) for c in [*world.monitors.reference.numeric,
+                                                                        *world.monitors.reference.categorical]}
 
 
 def run_checks(world, d: int, cadence: int) -> list[Alert]:
     """The plan's monitors over the trailing window; alerts fire when a signal (or, for data drift, a column)
     starts failing."""
     signals = set(world.plan["monitoring.signals"]) - {"system_health"}
-    if world.reference is None:
+    if world.monitors.reference is None:
         return []
     found = _check_signals(world, d, signals, d + 1 - max(cadence, MIN_WINDOW_DAYS))
     failing = set().union(*(a.keys for a in found))
-    new = [a for a in found if not a.keys <= world.firing]
-    world.firing = (world.firing & {"system_health"}) | failing
+    new = [a for a in found if not a.keys <= world.monitors.firing]
+    world.monitors.firing = (world.monitors.firing & {"system_health"}) | failing
     return new
 
 
@@ -220,7 +221,7 @@ def _data_drift(world, w: Window) -> list[Alert]:
     if not w.full_week:
         return []
     res = daily_drift(world, w.d) if w.start == w.d + 1 - MIN_WINDOW_DAYS else drift.check_summary(
-        world.reference, window_summary(world, w.start, w.d + 1), world.plan["monitoring.drift_threshold"],
+        world.monitors.reference, window_summary(world, w.start, w.d + 1), world.plan["monitoring.drift_threshold"],
         world.plan["monitoring.drift_share"])
     if res is None or not res.dataset_drift:
         return []
@@ -231,7 +232,7 @@ def _data_drift(world, w: Window) -> list[Alert]:
 
 def _day_scores(world, log) -> tuple[np.ndarray, np.ndarray]:
     """A day's scores, sorted, and how many reference scores are <= each (kept until the reference changes)."""
-    ref = world.reference_scores
+    ref = world.monitors.reference_scores
     kept = log.memo.get("scores")
     if kept is None or kept[0] is not ref:
         scores = np.sort(log.scores[~np.isnan(log.scores)])
@@ -240,7 +241,7 @@ def _day_scores(world, log) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _prediction_drift(world, days) -> list[Alert]:
-    ref = world.reference_scores
+    ref = world.monitors.reference_scores
     if ref is None:
         return []
     parts = [_day_scores(world, log) for log in days]
@@ -249,8 +250,8 @@ def _prediction_drift(world, days) -> list[Alert]:
         return []
     order = np.argsort(scores, kind="stable")  # the days' sorted runs, merged
     at = np.concatenate([p[1] for p in parts])[order]
-    value = (drift.wasserstein_sorted(ref, scores[order], world.reference_score_sums, v_at=at)
-             / world.reference_score_norm)
+    value = (drift.wasserstein_sorted(ref, scores[order], world.monitors.reference_score_sums, v_at=at)
+             / world.monitors.reference_score_norm)
     threshold = world.plan["monitoring.drift_threshold"]
     if value < threshold:
         return []
@@ -274,30 +275,30 @@ def _performance(world, d: int) -> list[Alert]:
     """Observed metric on cases whose labels have arrived, against the metric at release."""
     now = world.now
     start = max(0, d - PERFORMANCE_WINDOW_DAYS - world.sc.timeline.label_delay_days)
-    lo, hi, n, s = world.labels[start:d + 1].T  # days with no batch: labels never due, no cases
+    lo, hi, n, s = world.records.labels[start:d + 1].T  # days with no batch: labels never due, no cases
     contribution = np.where(hi <= now, s, 0.0)
     cases = int(n[hi <= now].sum())
     for k in np.flatnonzero((lo <= now) & (hi > now)):  # labels of this day arrive at different times
-        log = world.logs[start + k]
+        log = world.records.logs[start + k]
         known = (log.label_day <= now) & ~np.isnan(log.decision)
         cases += int(known.sum())
         err = log.y[known] - log.decision[known]
         contribution[k] = float(np.abs(err).sum() if world.sc.task.type == "regression" else (err == 0).sum())
     total = float(np.cumsum(contribution)[-1]) if len(contribution) else 0.0  # added day by day, in order
-    recent = world.labels[max(0, d - 120):d + 1]
+    recent = world.records.labels[max(0, d - 120):d + 1]
     recent_labels = bool(((recent[:, 0] <= now) & (recent[:, 1] > now - LABEL_SILENCE_DAYS)).any())
     alerts = []
     if d > world.sc.timeline.label_delay_days + LABEL_SILENCE_DAYS and not recent_labels:
         alerts.append(Alert(now, "performance", f"no labels have arrived for {LABEL_SILENCE_DAYS} days"))
-    if cases < MIN_LABELS or world.baseline_metric is None:
+    if cases < MIN_LABELS or world.deployment.baseline_metric is None:
         return alerts
     value = total / cases  # accuracy, or mean absolute error for regression
     tolerance = world.plan["monitoring.performance_tolerance"]
-    worse = value > world.baseline_metric + tolerance if world.sc.task.type == "regression" \
-        else value < world.baseline_metric - tolerance
+    worse = value > world.deployment.baseline_metric + tolerance if world.sc.task.type == "regression" \
+        else value < world.deployment.baseline_metric - tolerance
     if worse:
-        alerts.append(Alert(now, "performance", f"observed metric {value:.3f} vs {world.baseline_metric:.3f}"
-                            " at release", value, world.baseline_metric))
+        alerts.append(Alert(now, "performance", f"observed metric {value:.3f} vs {world.deployment.baseline_metric:.3f}"
+                            " at release", value, world.deployment.baseline_metric))
     return alerts
 
 
@@ -311,14 +312,14 @@ def _fairness(world, days) -> list[Alert]:
 
 
 def health_problems(world, d: int) -> list[str]:
-    log = world.logs.get(d)
+    log = world.records.logs.get(d)
     if log is None:
         return []
     out = []
     if not log.counts["up"]:
         out.append("scoring service is down")
     scored_share = 1 - log.counts["unscored"] / max(log.counts["cases"], 1)
-    if log.counts["up"] and log.counts["gate_ok"] and world.champion is not None and scored_share < 0.95:
+    if log.counts["up"] and log.counts["gate_ok"] and world.deployment.champion is not None and scored_share < 0.95:
         out.append(f"only {scored_share:.0%} of cases could be scored")
     return out
 

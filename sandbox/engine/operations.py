@@ -23,14 +23,14 @@ DRIFTS = frozenset(k.value for k in DRIFT_KINDS)
 
 
 def open_incident(world: World, kind: str, title: str, event_id: str | None) -> Incident:
-    inc = Incident(f"INC-{len(world.incidents) + 1}", kind, title, event_id, world.now)
-    world.incidents.append(inc)
+    inc = Incident(f"INC-{len(world.response.incidents) + 1}", kind, title, event_id, world.now)
+    world.response.incidents.append(inc)
     return inc
 
 
 def detect(world: World, kinds: set[str], by: str, at: float) -> list[Incident]:
     """Mark matching undetected incidents as detected at ``at``; trigger their response."""
-    found = [i for i in world.incidents if i.kind in kinds and i.detected_day is None and i.open
+    found = [i for i in world.response.incidents if i.kind in kinds and i.detected_day is None and i.open
              and i.start_day <= world.now]
     for inc in found:
         inc.detected_day = max(at, inc.start_day)
@@ -41,7 +41,7 @@ def detect(world: World, kinds: set[str], by: str, at: float) -> list[Incident]:
 
 
 def raise_alert(world: World, alert: Alert) -> None:
-    world.alerts.append(alert)
+    world.response.alerts.append(alert)
     world.log("monitoring", "alert", f"{alert.signal}: {alert.message}")
     route = world.plan["monitoring.alert_to"]
     if route == "dashboard":
@@ -69,16 +69,16 @@ def on_detected(world: World, inc: Incident) -> None:
         world.env.process(_recover_at(world, inc, float(fix_day)))
     elif inc.kind == "serving_crash":
         restart = ops.restart_days[world.plan["deployment.infrastructure"]]
-        world.service_down_until = world.now + restart
-        world.down_intervals[-1][1] = world.now + restart
+        world.deployment.service_down_until = world.now + restart
+        world.deployment.down_intervals[-1][1] = world.now + restart
         world.env.process(_recover_at(world, inc, world.now + restart))
-    if world.interactive and inc.id not in world.responses:
-        world.pending.append(inc)
+    if world.interactive and inc.id not in world.response.responses:
+        world.response.pending.append(inc)
         if not world.stop_event.triggered:
             world.stop_event.succeed()
         return
-    action = world.responses.get(inc.id) or default_response(world, inc)
-    by = "plan" if inc.id not in world.responses else "learner"
+    action = world.response.responses.get(inc.id) or default_response(world, inc)
+    by = "plan" if inc.id not in world.response.responses else "learner"
     # Respond through an event scheduled exactly where step mode's stop event would be, so a batch
     # run and a stepped run with the same responses process everything in the same order.
     respond = world.env.event()
@@ -99,9 +99,9 @@ def apply_response(world: World, inc: Incident, action: str, by: str) -> None:
     elif action == "retrain_now":
         start_retraining(world, f"response to {inc.id}")
     elif action == "manual_processing":
-        world.manual_incidents.add(inc.id)
+        world.response.manual_incidents.add(inc.id)
     elif action == "pause_automation":
-        world.pause_incidents.add(inc.id)
+        world.response.pause_incidents.add(inc.id)
     elif action == "communicate":
         inc.notes.append("the agency told affected people what happened and how to appeal")
 
@@ -112,8 +112,8 @@ def recover(world: World, inc: Incident, at: float | None = None) -> None:
     inc.recovered_day = world.now if at is None else at
     if inc.detected_day is None:
         inc.detected_day, inc.detected_by = inc.recovered_day, "recovered before anyone noticed"
-    world.manual_incidents.discard(inc.id)
-    world.pause_incidents.discard(inc.id)
+    world.response.manual_incidents.discard(inc.id)
+    world.response.pause_incidents.discard(inc.id)
     world.log("operations", "recovered", f"{inc.id} {inc.title}")
 
 
@@ -123,26 +123,26 @@ def _recover_at(world: World, inc: Incident, when: float):
 
 
 def rollback(world: World, inc: Incident) -> None:
-    if inc.kind == "bad_release" and world.candidate is None and \
-            (world.champion is None or world.champion.defect is None):
+    if inc.kind == "bad_release" and world.deployment.candidate is None and \
+            (world.deployment.champion is None or world.deployment.champion.defect is None):
         inc.notes.append("nothing to roll back: the faulty release is no longer serving")
         recover(world, inc)
         return
-    if world.candidate is not None:
-        world.log("operations", "rollback", f"candidate v{world.candidate[0].version} withdrawn")
-        world.candidate = None
+    if world.deployment.candidate is not None:
+        world.log("operations", "rollback", f"candidate v{world.deployment.candidate[0].version} withdrawn")
+        world.deployment.candidate = None
         if inc.kind == "bad_release":
             recover(world, inc)
         return
-    previous = [m for m in world.models if m is not world.champion and m.defect is None
-                and m.version < (world.champion.version if world.champion else 0)]
+    previous = [m for m in world.deployment.models if m is not world.deployment.champion and m.defect is None
+                and m.version < (world.deployment.champion.version if world.deployment.champion else 0)]
     if not world.plan["data.versioning"] or not previous:
         inc.notes.append("rollback impossible: no versioned model and data to return to")
         world.log("operations", "rollback failed", "no versioned artefact")
         return
-    world.champion = previous[-1]
-    world.log("operations", "rollback", f"back to v{world.champion.version}")
-    for other in world.incidents:
+    world.deployment.champion = previous[-1]
+    world.log("operations", "rollback", f"back to v{world.deployment.champion.version}")
+    for other in world.response.incidents:
         if other.open and other.kind == "bad_release":
             recover(world, other)
 
@@ -150,9 +150,9 @@ def rollback(world: World, inc: Incident) -> None:
 def start_retraining(world: World, reason: str) -> None:
     from sandbox.engine.processes import retraining
 
-    if world.retraining or world.now - world.last_retrain_day < 14:
+    if world.deployment.retraining or world.now - world.deployment.last_retrain_day < 14:
         return
-    world.retraining = True
+    world.deployment.retraining = True
     world.env.process(retraining(world.env, world, reason))
 
 
@@ -160,21 +160,21 @@ def go_live(world: World, model) -> None:
     """Make ``model`` the champion; drift and release incidents it fixes recover."""
     from sandbox.engine.monitors import make_reference
 
-    world.champion = model
-    world.candidate = None
-    world.baseline_metric = model.evaluation.get("baseline")
+    world.deployment.champion = model
+    world.deployment.candidate = None
+    world.deployment.baseline_metric = model.evaluation.get("baseline")
     if "test" in model.evaluation:  # the scores the team saw at evaluation (a serving defect is not in them)
         scores, ok = model.evaluation.get("test_scores") or predict_scores(
             dataclasses.replace(model, defect=None), model.evaluation["test"].X, world.sc.task.type)
-        world.reference_scores = np.sort(scores[ok])
-        world.reference_score_sums = drift.prefix_sums(world.reference_scores)
-        world.reference_score_norm = max(float(np.std(world.reference_scores)), 0.001)
-        world.firing -= {"prediction_drift", "performance"}  # a new model: its outputs are judged afresh
+        world.monitors.reference_scores = np.sort(scores[ok])
+        world.monitors.reference_score_sums = drift.prefix_sums(world.monitors.reference_scores)
+        world.monitors.reference_score_norm = max(float(np.std(world.monitors.reference_scores)), 0.001)
+        world.monitors.firing -= {"prediction_drift", "performance"}  # a new model: its outputs are judged afresh
     if model.defect is None and "frame" in model.evaluation:
         make_reference(world, model, model.evaluation["frame"])  # monitors compare with what it learned from
-        world.firing.clear()
+        world.monitors.firing.clear()
     world.log("operations", "release", f"v{model.version} serves all traffic")
-    for inc in world.incidents:
+    for inc in world.response.incidents:
         if not inc.open:
             continue
         if inc.kind == "bad_release" and model.defect is None:
@@ -186,12 +186,12 @@ def go_live(world: World, model) -> None:
 
 def track_excess_harm(world: World, d: int, expected_error: float) -> None:
     """Undetected harm builds up complaints; past a threshold the public tells the agency."""
-    log = world.logs.get(d)
+    log = world.records.logs.get(d)
     if log is None or not log.automated.any():
         return
     harms = world.harms(log.y[log.automated], log.decision[log.automated])
     excess = max(0.0, sum(harms) - expected_error * log.automated.sum())
-    active = [i for i in world.incidents if i.open and i.kind in HARMS_DECISIONS and i.start_day <= world.now]
+    active = [i for i in world.response.incidents if i.open and i.kind in HARMS_DECISIONS and i.start_day <= world.now]
     for inc in active:
         inc.excess_harms += excess / len(active)
         inc.harms += int(round(sum(harms) / len(active)))

@@ -38,7 +38,7 @@ def daily_service(env, world):
         yield env.timeout(d + BATCH_TIME - env.now)
         world.process_batch(d)
         yield env.timeout(d + CLOSE_TIME - env.now)
-        track_excess_harm(world, d, world.expected_error)
+        track_excess_harm(world, d, world.deployment.expected_error)
         record_day(world, d)
 
 
@@ -58,9 +58,10 @@ def monitoring(env, world):
         yield env.timeout(d + MONITOR_TIME - env.now)
         if "system_health" in signals:  # (checked daily, whatever the cadence: ``spec.events.SIGNALS``)
             problems = monitors.health_problems(world, d)
-            if problems and "system_health" not in world.firing:
+            if problems and "system_health" not in world.monitors.firing:
                 raise_alert(world, Alert(env.now, "system_health", "; ".join(problems)))
-            world.firing = world.firing | {"system_health"} if problems else world.firing - {"system_health"}
+            firing = world.monitors.firing
+            world.monitors.firing = firing | {"system_health"} if problems else firing - {"system_health"}
         if (d + 1) % cadence == 0:
             for alert in monitors.run_checks(world, d, cadence):
                 raise_alert(world, alert)
@@ -101,8 +102,8 @@ def _schema_change(env, world, ev):
 
 
 def _crash(env, world, ev):
-    world.service_down_until = float("inf")
-    world.down_intervals.append([env.now, float("inf")])
+    world.deployment.service_down_until = float("inf")
+    world.deployment.down_intervals.append([env.now, float("inf")])
     inc = open_incident(world, "serving_crash", ev.spec.label, ev.id)
     if world.plan["deployment.infrastructure"] == "orchestrated":
         detect(world, {"serving_crash"}, "orchestrator liveness probe", env.now)
@@ -113,15 +114,16 @@ def _crash(env, world, ev):
 
 
 def _bad_release(env, world, ev):
-    if world.champion is None:
+    if world.deployment.champion is None:
         return
     import copy
 
-    bad = copy.copy(world.champion)
-    bad.version = len(world.models) + 1
-    bad.defect = ev.spec.feature or (world.champion.numeric[0] if world.champion.numeric else None)
-    bad.trained_day = world.champion.trained_day
-    world.models.append(bad)
+    bad = copy.copy(world.deployment.champion)
+    bad.version = len(world.deployment.models) + 1
+    serving = world.deployment.champion
+    bad.defect = ev.spec.feature or (serving.numeric[0] if serving.numeric else None)
+    bad.trained_day = world.deployment.champion.trained_day
+    world.deployment.models.append(bad)
     open_incident(world, "bad_release", ev.spec.label, ev.id)
     env.process(release(env, world, bad))
 
@@ -148,20 +150,21 @@ def release(env, world, model):
     if plan["deployment.release_approval"]:
         yield env.timeout(APPROVAL_DAYS)
     strategy = plan["deployment.strategy"]
-    if strategy == "big_bang" or world.champion is None:
+    if strategy == "big_bang" or world.deployment.champion is None:
         go_live(world, model)
         return
     mode, share, days = {"canary": ("canary", plan["deployment.canary_share"], CANARY_DAYS),
                          "shadow": ("shadow", 0.0, SHADOW_DAYS), "ab_test": ("ab_test", 0.5, AB_DAYS)}[strategy]
-    world.candidate = (model, mode, share)
+    world.deployment.candidate = (model, mode, share)
     world.log("operations", "release", f"v{model.version} as {mode} ({share:.0%} of traffic)")
     for _ in range(days):
         yield env.timeout(1.0)
-        if world.candidate is None or world.candidate[0] is not model:
+        if world.deployment.candidate is None or world.deployment.candidate[0] is not model:
             return  # withdrawn meanwhile
         if (plan["deployment.automated_rollback"] or mode == "shadow") and _candidate_differs(world, model):
-            world.log("release check", "rollback", f"v{model.version} behaves unlike v{world.champion.version}")
-            world.candidate = None
+            world.log("release check", "rollback",
+                      f"v{model.version} behaves unlike v{world.deployment.champion.version}")
+            world.deployment.candidate = None
             for inc in detect(world, {"bad_release"}, f"{mode} comparison", env.now):
                 recover(world, inc)
             return
@@ -171,9 +174,9 @@ def release(env, world, model):
 def _candidate_differs(world, model) -> bool:
     """Compare the candidate's and champion's adverse-decision rates on yesterday's cases."""
     d = int(world.now) - 1
-    if d < 0 or world.champion is None or world.sc.task.type == "regression":
+    if d < 0 or world.deployment.champion is None or world.sc.task.type == "regression":
         return False
-    champ, c_ok = world.cache.scores(world.champion, d)
+    champ, c_ok = world.cache.scores(world.deployment.champion, d)
     cand, k_ok = world.cache.scores(model, d)
     both = c_ok & k_ok
     if not both.any():
@@ -187,29 +190,29 @@ def retraining(env, world, reason: str):
     """Retrain on recent labelled cases; takes time; may fail; may be held back by its gates."""
     plan, ops = world.plan, world.sc.operations
     pipeline = plan["model.training_pipeline"]
-    world.retrain_count += 1
-    attempt = world.retrain_count
+    world.deployment.retrain_count += 1
+    attempt = world.deployment.retrain_count
     world.log("operations", "retraining started", reason)
     yield env.timeout(ops.retraining_days[pipeline])
     world.add_cost(world.sc.operations.costs.retraining_run)
-    world.last_retrain_day = env.now
+    world.deployment.last_retrain_day = env.now
     if rng_for(world.seed, Stream.RETRAIN, attempt).random() < ops.retraining_failure_rate[pipeline]:
-        world.retraining = False
+        world.deployment.retraining = False
         world.log("operations", "retraining failed", f"attempt {attempt} ({pipeline} pipeline)")
         return
     df = labelled_window(world, env.now)
     short = _too_few_labels(world, df)
     if short:
-        world.retraining = False
+        world.deployment.retraining = False
         world.log("operations", "retraining skipped", f"attempt {attempt}: {short}")
         return
-    model, record = train_version(world, df, int(env.now), len(world.models) + 1)
-    world.models.append(model)
+    model, record = train_version(world, df, int(env.now), len(world.deployment.models) + 1)
+    world.deployment.models.append(model)
     record["reason"] = reason
     champion_metric = champion_on(world, model.evaluation["test"]) if plan["retraining.champion_challenger"] else None
     record["champion_metric"] = champion_metric
-    world.evaluations.append(record)
-    world.retraining = False
+    world.deployment.evaluations.append(record)
+    world.deployment.retraining = False
     if not record["gate"]["go"]:
         world.log("promotion gate", "no-go", f"v{model.version}: {'; '.join(record['gate']['reasons'])}")
         return

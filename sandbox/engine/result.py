@@ -12,19 +12,19 @@ from sandbox.engine import monitors
 
 def build_result(sim) -> dict:
     w = sim.world
-    evaluations = [_public(e) for e in w.evaluations]
+    evaluations = [_public(e) for e in w.deployment.evaluations]
     result = {
         "scenario": {"id": w.sc.id, "title": w.sc.title, "difficulty": sim.difficulty, "task": w.sc.task.type,
                      "label_delay_days": w.sc.timeline.label_delay_days},
         "seed": sim.seed,
         "plan": sim.plan.to_dict(),
         "evaluation": {"initial": evaluations[0], "retrains": evaluations[1:]},
-        "timeline": list(w.timeline),
+        "timeline": list(w.records.timeline),
         "events": [e.to_dict() for e in w.events],
-        "alerts": [a.to_dict() for a in w.alerts],
-        "incidents": [i.to_dict(w.horizon) for i in w.incidents],
-        "governance": list(w.governance),
-        "audit_trail": [a.to_dict() for a in w.audit],
+        "alerts": [a.to_dict() for a in w.response.alerts],
+        "incidents": [i.to_dict(w.horizon) for i in w.response.incidents],
+        "governance": list(w.response.governance),
+        "audit_trail": [a.to_dict() for a in w.records.audit],
         "kpis": kpis(w),
         "score": None,
     }
@@ -36,17 +36,17 @@ def _public(record: dict) -> dict:
 
 
 def kpis(w) -> dict:
-    tl = w.timeline
+    tl = w.records.timeline
     wrongful = sum(r["wrongful_adverse"] for r in tl)
     missed = sum(r["missed"] for r in tl)
     cases = sum(r["cases"] for r in tl)
-    waits = [v for v in w.waits.values() if v[1]]
+    waits = [v for v in w.ledger.waits.values() if v[1]]
     total_wait = sum(v[0] for v in waits)
     decided = sum(v[1] for v in waits)
-    detect = [i.detected_day - i.start_day for i in w.incidents if i.detected_day is not None]
-    recover = [i.recovered_day - i.detected_day for i in w.incidents
+    detect = [i.detected_day - i.start_day for i in w.response.incidents if i.detected_day is not None]
+    recover = [i.recovered_day - i.detected_day for i in w.response.incidents
                if i.recovered_day is not None and i.detected_day is not None]
-    gap = monitors.gap_over(w.logs.values(), w.sc)
+    gap = monitors.gap_over(w.records.logs.values(), w.sc)
     return {
         "days": len(tl),
         "cases": cases,
@@ -63,15 +63,15 @@ def kpis(w) -> dict:
         "backlog_end": tl[-1]["backlog"] if tl else 0,
         "mean_wait_days": round(total_wait / decided, 4) if decided else 0.0,
         "cost": round(sum(r["cost"] for r in tl), 2),
-        "incidents": len(w.incidents),
-        "incidents_open": sum(1 for i in w.incidents if i.open),
+        "incidents": len(w.response.incidents),
+        "incidents_open": sum(1 for i in w.response.incidents if i.open),
         "mean_time_to_detect_days": _mean(detect),
         "mean_time_to_recover_days": _mean(recover),
-        "alerts": len(w.alerts),
-        "model_versions": len(w.models),
-        "retrains": w.retrain_count,
-        "governance_passed": sum(1 for g in w.governance if g["passed"]),
-        "governance_failed": sum(1 for g in w.governance if not g["passed"]),
+        "alerts": len(w.response.alerts),
+        "model_versions": len(w.deployment.models),
+        "retrains": w.deployment.retrain_count,
+        "governance_passed": sum(1 for g in w.response.governance if g["passed"]),
+        "governance_failed": sum(1 for g in w.response.governance if not g["passed"]),
     }
 
 

@@ -56,12 +56,12 @@ class Simulation:
 
     def _setup(self) -> None:
         w = self.world
-        w.history = w.stream.history()
-        model, record = train_version(w, w.history, 0, 1)
-        w.models.append(model)
-        w.evaluations.append(record)
-        w.expected_error = self._expected_error(record)
-        make_reference(w, model, w.history)
+        w.deployment.history = w.stream.history()
+        model, record = train_version(w, w.deployment.history, 0, 1)
+        w.deployment.models.append(model)
+        w.deployment.evaluations.append(record)
+        w.deployment.expected_error = self._expected_error(record)
+        make_reference(w, model, w.deployment.history)
         if record["gate"]["go"]:
             go_live(w, model)
         else:
@@ -85,7 +85,7 @@ class Simulation:
         """Run to the end. ``responses`` answers incidents by id; others get the plan's default."""
         w = self.world
         w.interactive = False
-        w.responses.update(responses or {})
+        w.response.responses.update(responses or {})
         if w.now < w.horizon:
             w.env.run(until=w.horizon)
         return self.result()
@@ -112,14 +112,14 @@ class Simulation:
     def _run_until(self, target: float) -> None:
         w = self.world
         w.interactive = True
-        while w.now < target and not w.pending:
+        while w.now < target and not w.response.pending:
             w.stop_event = w.env.event()
             w.env.process(_stop_at(w.env, w.stop_event, target))
             w.env.run(until=w.stop_event)
 
     def _answer_pending_with_defaults(self) -> None:
         w = self.world
-        for inc in list(w.pending):
+        for inc in list(w.response.pending):
             self._respond(inc.id, default_response(w, inc), by="plan")
 
     def respond(self, incident_id: str, action: str) -> dict:
@@ -131,11 +131,11 @@ class Simulation:
         w = self.world
         if action not in RESPONSES:
             raise SimulationError(f"unknown response '{action}' (choose from {', '.join(RESPONSES)})")
-        match = [i for i in w.pending if i.id == incident_id]
+        match = [i for i in w.response.pending if i.id == incident_id]
         if not match:
             raise SimulationError(f"no incident '{incident_id}' is waiting for a response")
-        w.pending.remove(match[0])
-        w.responses[incident_id] = action
+        w.response.pending.remove(match[0])
+        w.response.responses[incident_id] = action
         apply_response(w, match[0], action, by)
 
     def inject(self, kind: str, **params: Any) -> str:
@@ -179,10 +179,10 @@ class Simulation:
         w = self.world
         return {"day": round(w.now, 4), "finished": self.finished,
                 "pending": [{"id": i.id, "kind": i.kind, "title": i.title, "detected_day": i.detected_day,
-                             "detected_by": i.detected_by, "responses": list(RESPONSES)} for i in w.pending],
-                "timeline": list(w.timeline), "kpis": kpis(w),
+                             "detected_by": i.detected_by, "responses": list(RESPONSES)} for i in w.response.pending],
+                "timeline": list(w.records.timeline), "kpis": kpis(w),
                 "events": [e.to_dict() for e in w.events if e.day <= w.now],  # none of the future's
-                "alerts": [a.to_dict() for a in w.alerts]}
+                "alerts": [a.to_dict() for a in w.response.alerts]}
 
     def result(self) -> dict:
         return build_result(self)

@@ -40,23 +40,23 @@ REPORTERS: tuple[tuple[str, Callable[[Day], object]], ...] = (
     ("drifted_columns", lambda x: list(x.check.drifted) if x.check else []),
     ("fairness_gap", lambda x: _round(monitors.gap_over([x.log], x.world.sc))),
     ("availability", lambda x: round(_availability(x.world, x.d), 6)),
-    ("backlog", lambda x: int(x.world.queued)),
+    ("backlog", lambda x: int(x.world.ledger.queued)),
     ("mean_wait_days", lambda x: round(x.waits[0] / x.waits[1], 4) if x.waits[1] else None),
     ("wrongful_adverse", lambda x: x.harms[0]),
     ("missed", lambda x: x.harms[1]),
     ("harms", lambda x: x.harms[0] + x.harms[1]),
-    ("cost", lambda x: round(x.world.day_costs.get(x.d, 0.0) + fixed_daily_cost(x.world), 2)),
-    ("model_version", lambda x: x.world.champion.version if x.world.champion else 0),
-    ("canary_version", lambda x: x.world.candidate[0].version if x.world.candidate else None),
+    ("cost", lambda x: round(x.world.ledger.day_costs.get(x.d, 0.0) + fixed_daily_cost(x.world), 2)),
+    ("model_version", lambda x: x.world.deployment.champion.version if x.world.deployment.champion else 0),
+    ("canary_version", lambda x: x.world.deployment.candidate[0].version if x.world.deployment.candidate else None),
 )
 COLUMNS = tuple(name for name, _ in REPORTERS)
 
 
 def record_day(world, d: int) -> None:
-    log = world.logs[d]
-    day = Day(world, d, log, ~np.isnan(log.scores), monitors.daily_drift(world, d), world.harm_days.get(d, [0, 0]),
-              world.waits.get(d, [0.0, 0]))
-    world.timeline.append({name: report(day) for name, report in REPORTERS})
+    log = world.records.logs[d]
+    day = Day(world, d, log, ~np.isnan(log.scores), monitors.daily_drift(world, d),
+              world.ledger.harm_days.get(d, [0, 0]), world.ledger.waits.get(d, [0.0, 0]))
+    world.records.timeline.append({name: report(day) for name, report in REPORTERS})
 
 
 def fixed_daily_cost(world) -> float:
@@ -77,7 +77,7 @@ def _accuracy(world, log, scored: np.ndarray) -> float | None:
 
 def _availability(world, d: int) -> float:
     down = 0.0
-    for start, end in world.down_intervals:
+    for start, end in world.deployment.down_intervals:
         down += max(0.0, min(end, d + 1.0) - max(start, float(d)))
     return max(0.0, 1.0 - down)
 

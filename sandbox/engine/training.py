@@ -32,9 +32,9 @@ def train_version(world, df: pd.DataFrame, day: int, version: int) -> tuple[Mode
 
 def champion_on(world, test) -> float | None:
     """The current champion's metric on a challenger's test set (champion–challenger comparison)."""
-    if world.champion is None:
+    if world.deployment.champion is None:
         return None
-    scores, ok = predict_scores(world.champion, test.X, world.sc.task.type)
+    scores, ok = predict_scores(world.deployment.champion, test.X, world.sc.task.type)
     if not ok.any():
         return None
     from sandbox.ml.evaluate import decide
@@ -48,7 +48,7 @@ def labelled_window(world, now: float) -> pd.DataFrame:
     """Cases whose labels are known by ``now`` within the plan's data window, most recent first-capped."""
     window = world.plan["retraining.data_window_days"]
     parts = []
-    for d, log in world.logs.items():
+    for d, log in world.records.logs.items():
         if d < now - window:
             continue
         truth = log.label_day <= now
@@ -60,7 +60,7 @@ def labelled_window(world, now: float) -> pd.DataFrame:
         # caseworkers' decisions stand in for labels that have not arrived yet
         part[TARGET] = np.where(fed_back[known], log.final[known], log.y[known]).astype(log.y.dtype)
         parts.append(part)
-    history = world.history
+    history = world.deployment.history
     hist = history[history[DAY] >= now - window]
     if parts:  # one frame from the days' arrays (a frame per day costs more than the data)
         recent = pd.DataFrame({c: np.concatenate([p[c] for p in parts]) for c in parts[0]})

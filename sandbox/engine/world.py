@@ -58,43 +58,13 @@ class World:
         self.cache = DayCache(self.stream, self.horizon, scenario.task.type)
         self.env = simpy.Environment()
         self.caseworkers = simpy.Resource(self.env, capacity=int(self.knobs[Knob.caseworkers]))
-        self.logs: dict[int, DayLog] = {}
-        # per day, as monitors.label_row: when its labels are due, its scored cases and correct decisions
-        self.labels = np.tile([np.inf, np.inf, 0.0, 0.0], (self.horizon, 1))
-        self.models: list[ModelVersion] = []
-        self.champion: ModelVersion | None = None
-        self.candidate: tuple[ModelVersion, str, float] | None = None  # model, mode, traffic share
-        self.incidents: list[Incident] = []
-        self.alerts: list = []
-        self.audit: list[AuditEntry] = []
-        self.timeline: list[dict] = []
-        self.governance: list[dict] = []
-        self.pending: list[Incident] = []
-        self.responses: dict[str, str] = {}
-        self.interactive = False
+        self.deployment = Deployment()
+        self.response = Response()
+        self.monitors = MonitorState()
+        self.ledger = Ledger()
+        self.records = Records(labels=np.tile([np.inf, np.inf, 0.0, 0.0], (self.horizon, 1)))
+        self.interactive = False  # step mode: the run stops at each detected incident for a response
         self.stop_event = self.env.event()
-        self.service_down_until = -1.0
-        self.down_intervals: list[list[float]] = []
-        self.manual_incidents: set[str] = set()
-        self.pause_incidents: set[str] = set()
-        self.queued = 0
-        self.waits: dict[int, list] = {}  # day -> [total wait, cases decided by caseworkers]
-        self.harm_days: dict[int, list[int]] = {}  # day -> [wrongful adverse, missed]
-        self.day_costs: dict[int, float] = {}
-        self.retraining = False
-        self.retrain_count = 0
-        self.last_retrain_day = -1e9
-        self.reference = None
-        self.baseline_metric = None
-        self.drift_cache: dict = {}
-        self.firing: set[str] = set()  # signals currently failing (alerts fire on the transition)
-        self.evaluations: list[dict] = []
-        self.history = None
-        self.expected_error = 0.0
-        self.reference_scores = None
-        self.reference_score_sums = None
-        self.reference_score_norm = 1.0
-        self.gate_ref: dict = {}
 
     # ------------------------------------------------------------------ setup
 
@@ -107,7 +77,7 @@ class World:
         return knobs
 
     def champion_columns(self) -> list[str]:
-        model = self.champion or (self.models[0] if self.models else None)
+        model = self.deployment.champion or (self.deployment.models[0] if self.deployment.models else None)
         return model.columns if model else []
 
     @property
@@ -117,11 +87,11 @@ class World:
     def log(self, actor: str, action: str, detail: str) -> None:
         """Audit entries are kept only when the plan keeps an audit trail (they are the trail)."""
         if self.plan["governance.audit_trail"]:
-            self.audit.append(AuditEntry(self.now, actor, action, detail))
+            self.records.audit.append(AuditEntry(self.now, actor, action, detail))
 
     def add_cost(self, amount: float, day: int | None = None) -> None:
         d = int(self.now) if day is None else day
-        self.day_costs[d] = self.day_costs.get(d, 0.0) + amount
+        self.ledger.day_costs[d] = self.ledger.day_costs.get(d, 0.0) + amount
 
     # ------------------------------------------------------------------ one day's batch
 
@@ -134,14 +104,14 @@ class World:
         version = np.zeros(n, dtype=np.int32)
         memo: dict = {}
         gate_ok = self.gate_passes(cols, d, memo)
-        up = self.now >= self.service_down_until
-        if self.champion is not None and gate_ok and up and not self.manual_incidents:
+        up = self.now >= self.deployment.service_down_until
+        if self.deployment.champion is not None and gate_ok and up and not self.response.manual_incidents:
             scores, version = self._score(d, cols, n)
         decision = self._decide(scores)
         automated = ~np.isnan(scores)
         if self.plan["problem.oversight"] == "review_all":
             automated[:] = False
-        elif self.plan["problem.oversight"] == "review_adverse" or self.pause_incidents:
+        elif self.plan["problem.oversight"] == "review_adverse" or self.response.pause_incidents:
             automated &= decision != 1
         y = cols[TARGET]
         final = np.where(automated, decision, np.nan)
@@ -149,18 +119,18 @@ class World:
                      self._label_days(d, n), np.full(n, np.inf), version, memo=memo)
         log.counts = {"cases": n, "automated": int(automated.sum()), "unscored": int(np.isnan(scores).sum()),
                       "reviewed": int((~automated & ~np.isnan(scores)).sum()), "gate_ok": gate_ok, "up": up}
-        self.logs[d] = log
-        self.labels[d] = label_row(log, self.sc.task.type)
+        self.records.logs[d] = log
+        self.records.labels[d] = label_row(log, self.sc.task.type)
         self._count_harms(d, self.harms(y[automated], decision[automated]))
         self._queue_for_caseworkers(log, np.flatnonzero(~automated), correct)
         return log
 
     def _score(self, d: int, cols, n: int) -> tuple[np.ndarray, np.ndarray]:
-        scores, ok = self.cache.scores(self.champion, d)
+        scores, ok = self.cache.scores(self.deployment.champion, d)
         scores = np.where(ok, scores, np.nan)
-        version = np.where(ok, self.champion.version, 0).astype(np.int32)
-        if self.candidate is not None and self.candidate[1] in ("canary", "ab_test"):
-            model, _, share = self.candidate
+        version = np.where(ok, self.deployment.champion.version, 0).astype(np.int32)
+        if self.deployment.candidate is not None and self.deployment.candidate[1] in ("canary", "ab_test"):
+            model, _, share = self.deployment.candidate
             routed = rng_for(self.seed, Stream.ROUTING, d).random(n) < share
             c_scores, c_ok = self.cache.scores(model, d)
             scores = np.where(routed, np.where(c_ok, c_scores, np.nan), scores)
@@ -190,7 +160,7 @@ class World:
         tray = int(self.knobs[Knob.review_tray_size])
         for start in range(0, len(rows), tray):
             chunk = rows[start:start + tray]
-            self.queued += len(chunk)
+            self.ledger.queued += len(chunk)
             self.env.process(review(self.env, self, log, chunk, correct[chunk]))
 
     def complete_review(self, log: DayLog, rows: np.ndarray, correct: np.ndarray) -> None:
@@ -205,10 +175,10 @@ class World:
             log.feedback_day[rows] = self.now
         wait = self.now - (log.day + BATCH_TIME)
         d = int(self.now)
-        totals = self.waits.setdefault(d, [0.0, 0])
+        totals = self.ledger.waits.setdefault(d, [0.0, 0])
         totals[0] += wait * len(rows)
         totals[1] += len(rows)
-        self.queued -= len(rows)
+        self.ledger.queued -= len(rows)
         late = max(0.0, wait - self.sc.policy.max_wait_days)
         self.add_cost(late * len(rows) * self.sc.operations.costs.late_decision_per_day)
         self._count_harms(d, self.harms(y, final))
@@ -224,7 +194,7 @@ class World:
     def _count_harms(self, d: int, harms: tuple[int, int]) -> None:
         c = self.sc.operations.costs
         self.add_cost(harms[0] * c.wrongful_adverse_decision + harms[1] * c.missed_case, d)
-        bucket = self.harm_days.setdefault(d, [0, 0])
+        bucket = self.ledger.harm_days.setdefault(d, [0, 0])
         bucket[0] += harms[0]
         bucket[1] += harms[1]
 
@@ -233,7 +203,7 @@ class World:
     def gate_passes(self, cols, d: int, memo: dict) -> bool:
         from sandbox.engine.monitors import gate_problems
 
-        if self.plan["data.validation_gate"] == "none" or self.champion is None:
+        if self.plan["data.validation_gate"] == "none" or self.deployment.champion is None:
             return True
         problems = gate_problems(self, cols, memo)
         if problems:
@@ -243,3 +213,73 @@ class World:
 
             detect(self, GATE_STOPS, "validation gate", self.now)
         return not problems
+
+
+# ---------------------------------------------------------------------- the world's state, by owner
+
+
+@dataclass
+class Deployment:
+    """The models and the service that runs them: versions, the one serving, a candidate being released,
+    outages, retraining under way, and what the first model's evaluation expected."""
+
+    models: list[ModelVersion] = field(default_factory=list)
+    champion: ModelVersion | None = None
+    candidate: tuple[ModelVersion, str, float] | None = None  # model, mode, traffic share
+    service_down_until: float = -1.0
+    down_intervals: list[list[float]] = field(default_factory=list)
+    retraining: bool = False
+    retrain_count: int = 0
+    last_retrain_day: float = -1e9
+    evaluations: list[dict] = field(default_factory=list)  # every version's evaluation record
+    history: object = None  # the labelled history the first model was trained on
+    expected_error: float = 0.0  # the first model's error rate at evaluation (harm beyond it builds complaints)
+    baseline_metric: float | None = None  # the serving model's metric at evaluation
+
+
+@dataclass
+class Response:
+    """What went wrong and what the organisation does about it: incidents, alerts, governance requests, and
+    in step mode the incidents waiting for the team's response."""
+
+    incidents: list[Incident] = field(default_factory=list)
+    alerts: list = field(default_factory=list)
+    governance: list[dict] = field(default_factory=list)
+    pending: list[Incident] = field(default_factory=list)  # step mode: detected, not yet answered
+    responses: dict[str, str] = field(default_factory=dict)  # incident id -> the team's response
+    manual_incidents: set[str] = field(default_factory=set)  # incidents under manual processing
+    pause_incidents: set[str] = field(default_factory=set)  # incidents with automation paused
+
+
+@dataclass
+class MonitorState:
+    """What the monitors compare with: the serving model's training data and scores, the gate's reference,
+    and which signals are failing now (an alert fires when one starts failing)."""
+
+    reference: object = None  # drift.Reference of the serving model's training data
+    gate_ref: dict = field(default_factory=dict)
+    reference_scores: np.ndarray | None = None
+    reference_score_sums: np.ndarray | None = None
+    reference_score_norm: float = 1.0
+    drift_cache: dict = field(default_factory=dict)
+    firing: set[str] = field(default_factory=set)
+
+
+@dataclass
+class Ledger:
+    """Costs and harms, day by day, and the caseworkers' queue."""
+
+    day_costs: dict[int, float] = field(default_factory=dict)
+    harm_days: dict[int, list[int]] = field(default_factory=dict)  # day -> [wrongful adverse, missed]
+    waits: dict[int, list] = field(default_factory=dict)  # day -> [total wait, cases decided by caseworkers]
+    queued: int = 0
+
+
+@dataclass
+class Records:
+    """What the run keeps of each day: its cases' log, when its labels are due, the timeline row, the audit."""
+
+    labels: np.ndarray  # per day, as monitors.label_row: labels due, scored cases, correct decisions
+    logs: dict[int, DayLog] = field(default_factory=dict)
+    timeline: list[dict] = field(default_factory=list)
+    audit: list[AuditEntry] = field(default_factory=list)

@@ -90,7 +90,7 @@ def first_evaluation(scenario_id: str, plan: dict, seed: int, difficulty: str) -
     from sandbox.engine.result import clean
 
     sim = _simulation(scenario_id, plan, seed, difficulty)
-    record = {k: v for k, v in sim.world.evaluations[0].items() if k != "test"}
+    record = {k: v for k, v in sim.world.deployment.evaluations[0].items() if k != "test"}
     return clean(record)
 
 
@@ -439,15 +439,14 @@ def drift_report(scenario_id: str, plan: dict, seed: int, difficulty: str, actio
 
     from sandbox.engine import Simulation
     from sandbox.engine.monitors import window
+    from sandbox.engine.runner import snapshot
 
-    snap = {"version": 1, "scenario": scenario_id, "seed": seed, "difficulty": difficulty, "plan": plan,
-            "log": actions}
-    sim = Simulation.restore(_loaded(scenario_id), snap)
+    sim = Simulation.restore(_loaded(scenario_id), snapshot(scenario_id, plan, seed, difficulty, actions))
     if not actions:
         sim.run()
     w = sim.world
-    model = [m for m in w.models if m.trained_day <= end_day][-1]
-    numeric, categorical = list(w.reference.numeric), list(w.reference.categorical)
+    model = [m for m in w.deployment.models if m.trained_day <= end_day][-1]
+    numeric, categorical = list(w.monitors.reference.numeric), list(w.monitors.reference.categorical)
     data = window(w, int(start_day), int(end_day) + 1)
     if not data or not len(next(iter(data.values()))):
         raise ValueError(f"no cases were received between day {start_day} and day {end_day}")
