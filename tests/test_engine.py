@@ -144,7 +144,8 @@ def test_days_made_together_equal_days_made_one_by_one(scenario_id):
     import numpy as np
     import pandas as pd
 
-    from sandbox.data.stream import expand_events, make_stream
+    from sandbox.data import make_stream
+    from sandbox.data.stream import expand_events
     from sandbox.spec.loader import load_scenario
 
     loaded = load_scenario(scenario_id)

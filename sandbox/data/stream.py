@@ -119,13 +119,3 @@ class CaseStream(ABC):
         weekday = s.weekend_factor if d % 7 in (5, 6) else 1.0
         spike = 1.0 + sum(e.magnitude for e in self.active(d, EventKind.traffic_spike))
         return int(rng.poisson(tl.cases_per_day * season * weekday * spike))
-
-
-def make_stream(scenario: Scenario, seed: int, events: list[ConcreteEvent], folder: Path | None) -> CaseStream:
-    if scenario.data.synthetic is not None:
-        from sandbox.data.synthetic import SyntheticStream
-
-        return SyntheticStream(scenario, seed, events, folder)
-    from sandbox.data.csvdata import CsvStream
-
-    return CsvStream(scenario, seed, events, folder)

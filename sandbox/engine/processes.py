@@ -8,35 +8,35 @@ from __future__ import annotations
 
 import numpy as np
 
-from sandbox.data.randomness import Stream, rng_for
-from sandbox.data.stream import TARGET
 from sandbox.engine import monitors
+from sandbox.engine.clock import BATCH_TIME, CLOSE_TIME, EVENT_TIME, MONITOR_TIME
+from sandbox.engine.governance import handle
 from sandbox.engine.operations import (
     detect,
-    go_live,
     open_incident,
     raise_alert,
     recover,
+    release,
     start_retraining,
     track_excess_harm,
 )
 from sandbox.engine.records import Alert
 from sandbox.engine.timeline import record_day
-from sandbox.engine.training import champion_on, labelled_window, train_version
-from sandbox.engine.world import BATCH_TIME, EVENT_TIME, MONITOR_TIME
 from sandbox.spec.events import DRIFT_KINDS, GOVERNANCE_KINDS, EventKind
-
-CLOSE_TIME = 0.999
-CANARY_DAYS, SHADOW_DAYS, AB_DAYS, APPROVAL_DAYS, SIGNOFF_DAYS = 7, 7, 14, 2, 2
-CANARY_MAX_RATE_GAP = 0.1
-MIN_RETRAINING_CASES = 200  # fewer labelled cases than this cannot train and test a model
+from sandbox.spec.scenario import Knob
 
 
 def daily_service(env, world):
-    """Each day: the batch arrives and is handled; at the end of the day it is recorded."""
+    """Each day: the batch arrives and is handled (what caseworkers must decide goes to their queue, in trays);
+    at the end of the day it is recorded."""
     for d in range(world.horizon):
         yield env.timeout(d + BATCH_TIME - env.now)
-        world.process_batch(d)
+        log, rows, correct = world.process_batch(d)
+        tray = int(world.knobs[Knob.review_tray_size])
+        for start in range(0, len(rows), tray):
+            chunk = rows[start:start + tray]
+            world.ledger.queued += len(chunk)
+            env.process(review(env, world, log, chunk, correct[chunk]))
         yield env.timeout(d + CLOSE_TIME - env.now)
         track_excess_harm(world, d, world.deployment.expected_error)
         record_day(world, d)
@@ -77,8 +77,6 @@ def event(env, world, ev):
 
 
 def _governance(env, world, ev):
-    from sandbox.engine.governance import handle
-
     handle(world, ev)
 
 
@@ -142,101 +140,6 @@ def _source_used(world, source: str) -> bool:
         return True
     cols = {f.name for f in world.sc.data.synthetic.features if f.source == source}
     return bool(cols & set(world.champion_columns()))
-
-
-def release(env, world, model):
-    """Put a model into service by the plan's deployment strategy."""
-    plan = world.plan
-    if plan["deployment.release_approval"]:
-        yield env.timeout(APPROVAL_DAYS)
-    strategy = plan["deployment.strategy"]
-    if strategy == "big_bang" or world.deployment.champion is None:
-        go_live(world, model)
-        return
-    mode, share, days = {"canary": ("canary", plan["deployment.canary_share"], CANARY_DAYS),
-                         "shadow": ("shadow", 0.0, SHADOW_DAYS), "ab_test": ("ab_test", 0.5, AB_DAYS)}[strategy]
-    world.deployment.candidate = (model, mode, share)
-    world.log("operations", "release", f"v{model.version} as {mode} ({share:.0%} of traffic)")
-    for _ in range(days):
-        yield env.timeout(1.0)
-        if world.deployment.candidate is None or world.deployment.candidate[0] is not model:
-            return  # withdrawn meanwhile
-        if (plan["deployment.automated_rollback"] or mode == "shadow") and _candidate_differs(world, model):
-            world.log("release check", "rollback",
-                      f"v{model.version} behaves unlike v{world.deployment.champion.version}")
-            world.deployment.candidate = None
-            for inc in detect(world, {"bad_release"}, f"{mode} comparison", env.now):
-                recover(world, inc)
-            return
-    go_live(world, model)
-
-
-def _candidate_differs(world, model) -> bool:
-    """Compare the candidate's and champion's adverse-decision rates on yesterday's cases."""
-    d = int(world.now) - 1
-    if d < 0 or world.deployment.champion is None or world.sc.task.type == "regression":
-        return False
-    champ, c_ok = world.cache.scores(world.deployment.champion, d)
-    cand, k_ok = world.cache.scores(model, d)
-    both = c_ok & k_ok
-    if not both.any():
-        return True
-    threshold = world.knobs["decision_threshold"]
-    gap = abs(float((champ[both] >= threshold).mean()) - float((cand[both] >= threshold).mean()))
-    return gap > CANARY_MAX_RATE_GAP
-
-
-def retraining(env, world, reason: str):
-    """Retrain on recent labelled cases; takes time; may fail; may be held back by its gates."""
-    plan, ops = world.plan, world.sc.operations
-    pipeline = plan["model.training_pipeline"]
-    world.deployment.retrain_count += 1
-    attempt = world.deployment.retrain_count
-    world.log("operations", "retraining started", reason)
-    yield env.timeout(ops.retraining_days[pipeline])
-    world.add_cost(world.sc.operations.costs.retraining_run)
-    world.deployment.last_retrain_day = env.now
-    if rng_for(world.seed, Stream.RETRAIN, attempt).random() < ops.retraining_failure_rate[pipeline]:
-        world.deployment.retraining = False
-        world.log("operations", "retraining failed", f"attempt {attempt} ({pipeline} pipeline)")
-        return
-    df = labelled_window(world, env.now)
-    short = _too_few_labels(world, df)
-    if short:
-        world.deployment.retraining = False
-        world.log("operations", "retraining skipped", f"attempt {attempt}: {short}")
-        return
-    model, record = train_version(world, df, int(env.now), len(world.deployment.models) + 1)
-    world.deployment.models.append(model)
-    record["reason"] = reason
-    champion_metric = champion_on(world, model.evaluation["test"]) if plan["retraining.champion_challenger"] else None
-    record["champion_metric"] = champion_metric
-    world.deployment.evaluations.append(record)
-    world.deployment.retraining = False
-    if not record["gate"]["go"]:
-        world.log("promotion gate", "no-go", f"v{model.version}: {'; '.join(record['gate']['reasons'])}")
-        return
-    if champion_metric is not None and _worse(world, model.evaluation["baseline"], champion_metric):
-        world.log("champion-challenger", "kept champion", f"v{model.version} did not beat the current model")
-        return
-    if plan["retraining.human_signoff"]:
-        yield env.timeout(SIGNOFF_DAYS)
-    yield from release(env, world, model)
-
-
-def _too_few_labels(world, df) -> str | None:
-    """Why the labelled window cannot train a model (too few cases, or only one outcome), if it cannot."""
-    window = world.plan["retraining.data_window_days"]
-    if len(df) < MIN_RETRAINING_CASES:
-        return (f"only {len(df)} cases with known outcomes in the last {window} days"
-                f" (at least {MIN_RETRAINING_CASES} needed)")
-    if world.sc.task.type == "classification" and df[TARGET].nunique() < 2:
-        return f"every case with a known outcome in the last {window} days has the same outcome"
-    return None
-
-
-def _worse(world, challenger: float, champion: float) -> bool:
-    return challenger > champion if world.sc.task.type == "regression" else challenger < champion
 
 
 def scheduled_retraining(env, world):

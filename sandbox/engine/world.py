@@ -14,16 +14,17 @@ from dataclasses import dataclass, field
 import numpy as np
 import simpy
 
+from sandbox.data import make_stream
 from sandbox.data.randomness import Stream, rng_for
-from sandbox.data.stream import CASE, TARGET, ConcreteEvent, expand_events, make_stream
+from sandbox.data.stream import CASE, TARGET, ConcreteEvent, expand_events
 from sandbox.engine.cache import DayCache
-from sandbox.engine.monitors import label_row
+from sandbox.engine.clock import BATCH_TIME
+from sandbox.engine.monitors import gate_problems, label_row
+from sandbox.engine.operations import detect
 from sandbox.engine.records import AuditEntry, Incident
 from sandbox.ml.train import ModelVersion
+from sandbox.spec.events import GATE_STOPS
 from sandbox.spec.scenario import Knob, Scenario
-
-ALERT_DELAY_DAYS = {"on_call": 0.0, "team_inbox": 2.0}
-BATCH_TIME, MONITOR_TIME, EVENT_TIME = 0.5, 0.75, 0.25
 
 
 @dataclass
@@ -95,7 +96,9 @@ class World:
 
     # ------------------------------------------------------------------ one day's batch
 
-    def process_batch(self, d: int) -> DayLog:
+    def process_batch(self, d: int) -> tuple[DayLog, np.ndarray, np.ndarray]:
+        """The day's batch handled; returns its log, the rows caseworkers must decide and whether each of
+        their decisions will be right (drawn now, from the day's own stream)."""
         cols = self.cache.day(d)
         n = len(cols[CASE])
         rng = rng_for(self.seed, Stream.CASEWORK, d)
@@ -122,8 +125,7 @@ class World:
         self.records.logs[d] = log
         self.records.labels[d] = label_row(log, self.sc.task.type)
         self._count_harms(d, self.harms(y[automated], decision[automated]))
-        self._queue_for_caseworkers(log, np.flatnonzero(~automated), correct)
-        return log
+        return log, np.flatnonzero(~automated), correct
 
     def _score(self, d: int, cols, n: int) -> tuple[np.ndarray, np.ndarray]:
         scores, ok = self.cache.scores(self.deployment.champion, d)
@@ -153,15 +155,6 @@ class World:
         return np.full(n, due)
 
     # ------------------------------------------------------------------ caseworkers
-
-    def _queue_for_caseworkers(self, log: DayLog, rows: np.ndarray, correct: np.ndarray) -> None:
-        from sandbox.engine.processes import review
-
-        tray = int(self.knobs[Knob.review_tray_size])
-        for start in range(0, len(rows), tray):
-            chunk = rows[start:start + tray]
-            self.ledger.queued += len(chunk)
-            self.env.process(review(self.env, self, log, chunk, correct[chunk]))
 
     def complete_review(self, log: DayLog, rows: np.ndarray, correct: np.ndarray) -> None:
         y = log.y[rows]
@@ -201,16 +194,11 @@ class World:
     # ------------------------------------------------------------------ validation gate
 
     def gate_passes(self, cols, d: int, memo: dict) -> bool:
-        from sandbox.engine.monitors import gate_problems
-
         if self.plan["data.validation_gate"] == "none" or self.deployment.champion is None:
             return True
         problems = gate_problems(self, cols, memo)
         if problems:
             self.log("validation gate", "quarantine", f"day {d} batch held back: {'; '.join(problems)}")
-            from sandbox.engine.operations import detect
-            from sandbox.spec.events import GATE_STOPS
-
             detect(self, GATE_STOPS, "validation gate", self.now)
         return not problems
 

@@ -399,7 +399,8 @@ def data_profile(scenario_id: str, seed: int) -> dict:
     (missing shares as the data arrive), and per-group counts and outcome rates."""
     import numpy as np
 
-    from sandbox.data.stream import TARGET, make_stream
+    from sandbox.data import make_stream
+    from sandbox.data.stream import TARGET
 
     loaded = _loaded(scenario_id)
     sc = loaded.scenario
