@@ -26,6 +26,19 @@ def shown(markdown_source: str) -> str:
     return re.sub("\\\\([" + re.escape(string.punctuation) + "])", r"\1", markdown_source)
 
 
+def open_page(at, page):
+    """Move an AppTest session to one of the app's pages (a ``sandbox.app.pages.Page``), as a click in the
+    navigation does, for the next ``run()``. ``AppTest.switch_page`` finds page files only; the app's pages are
+    functions, which Streamlit knows by the hash of their address, so the request names that hash."""
+    from streamlit.util import calc_hash
+
+    wanted = calc_hash(page.url_path)
+    known = {info.get("url_pathname") for info in at._registered_pages.values()}
+    assert wanted in at._registered_pages, f"no page at /{page.url_path}; the app has {sorted(map(str, known))}"
+    at._page_hash = wanted
+    return at
+
+
 @functools.cache
 def flagship():
     return load_scenario(FLAGSHIP)

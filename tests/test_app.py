@@ -4,9 +4,11 @@ step mode resumes after a reload, bad plan files change nothing."""
 from pathlib import Path
 
 import pytest
+from conftest import open_page
 from streamlit.testing.v1 import AppTest
 
 import sandbox.app
+from sandbox.app import pages
 from sandbox.app.state import PHASE_TITLES
 from sandbox.store import open_store
 
@@ -44,10 +46,10 @@ def _new_attempt(db, scenario="benefits-triage") -> tuple[AppTest, dict]:
 def test_every_phase_renders_and_its_decisions_are_saved(db):
     at, attempt = _new_attempt(db)
     for phase, title in PHASE_TITLES.items():
-        _ok(at.switch_page(f"views/phase_{phase}.py").run())
+        _ok(open_page(at, pages.PHASE[phase]).run())
         assert at.title[0].value == title
         assert any(m.value.startswith("#### Lesson:") for m in at.markdown), f"no lesson beside {phase}"
-    _ok(at.switch_page("views/phase_data.py").run())
+    _ok(open_page(at, pages.PHASE["data"]).run())
     at.toggle(key="w.data.versioning").set_value(True)
     at.selectbox(key="w.data.validation_gate").set_value("schema_and_ranges")
     _ok(_button(at, "Save decisions").click().run())
@@ -60,7 +62,7 @@ def test_every_phase_renders_and_its_decisions_are_saved(db):
 
 def test_evaluation_phase_trains_the_learners_model_and_shows_the_gate(db):
     at, _ = _new_attempt(db)
-    _ok(at.switch_page("views/phase_evaluation.py").run())
+    _ok(open_page(at, pages.PHASE["evaluation"]).run())
     _ok(_button(at, "Train and evaluate").click().run())
     assert any(s.value.startswith("Promotion gate") for s in [*at.success, *at.error])
     assert any(c.value.startswith("In words:") for c in at.caption), "the fairness chart needs a text summary"
@@ -68,14 +70,14 @@ def test_evaluation_phase_trains_the_learners_model_and_shows_the_gate(db):
 
 def test_a_batch_run_is_scored_saved_and_compared_after_a_retry(db):
     at, attempt = _new_attempt(db)
-    _ok(at.switch_page("views/play.py").run())
+    _ok(open_page(at, pages.PLAY).run())
     _ok(_button(at, "Run the year").click().run())
     assert at.title[0].value == "Results and feedback"
     saved = db.attempt(attempt["id"])
     assert saved["phase"] == "results" and saved["score_total"] is not None
     assert at.metric[0].value == f"{saved['score_total']:.1f} / 100"
     assert db.get_run(saved["run_key"])["score"]["total"] == saved["score_total"]
-    _ok(at.switch_page("views/results.py").run())
+    _ok(open_page(at, pages.RESULTS).run())
     assert any(c.value.startswith("In words:") for c in at.caption), "the timeline needs a text summary"
     _ok(_button(at, "Draw the report").click().run())  # Evidently's report, drawn on demand
     assert any(c.value.startswith("Drift of days") for c in at.caption)
@@ -83,15 +85,15 @@ def test_a_batch_run_is_scored_saved_and_compared_after_a_retry(db):
     assert at.title[0].value == "Problem definition"
     retry = db.attempts_of(saved["learner_id"])[-1]
     assert retry["id"] != saved["id"] and retry["plan"] == saved["plan"] and retry["seed"] == saved["seed"]
-    _ok(at.switch_page("views/play.py").run())
+    _ok(open_page(at, pages.PLAY).run())
     _ok(_button(at, "Run the year").click().run())  # the same plan: from the cache
-    _ok(at.switch_page("views/compare.py").run())
+    _ok(open_page(at, pages.COMPARE).run())
     assert any("the same plan" in m.value for m in at.markdown)
 
 
 def test_step_mode_is_saved_and_resumes_at_the_same_day_after_a_reload(db):
     at, attempt = _new_attempt(db)
-    _ok(at.switch_page("views/play.py").run())
+    _ok(open_page(at, pages.PLAY).run())
     at.radio(key="play-mode").set_value("Step by step")
     _ok(at.run())
     _ok(_button(at, "Advance a month").click().run())
@@ -103,16 +105,16 @@ def test_step_mode_is_saved_and_resumes_at_the_same_day_after_a_reload(db):
     fresh.query_params["learner"] = at.query_params["learner"]
     fresh.query_params["attempt"] = str(attempt["id"])
     _ok(fresh.run())
-    _ok(fresh.switch_page("views/play.py").run())
+    _ok(open_page(fresh, pages.PLAY).run())
     assert fresh.radio(key="play-mode").value == "Step by step"
     assert fresh.metric[0].value == day
 
 
 def test_pages_without_an_attempt_point_to_the_start(db):
     at = _ok(AppTest.from_file(MAIN).run())
-    for page in ("views/phase_monitoring.py", "views/play.py", "views/results.py", "views/compare.py"):
-        _ok(at.switch_page(page).run())
-        assert at.info, page
+    for page in (pages.PHASE["monitoring"], pages.PLAY, pages.RESULTS, pages.COMPARE):
+        _ok(open_page(at, page).run())
+        assert at.info, page.url_path
 
 
 def test_every_decision_explains_what_its_choices_cost_and_buy():
@@ -128,10 +130,24 @@ def test_an_attempt_saved_before_a_decision_existed_opens_on_every_page(db):
     plan["decisions"]["retired.decision"] = True  # and with one this version no longer has
     db.update_attempt(attempt["id"], plan=plan)
     for phase in PHASE_TITLES:
-        _ok(at.switch_page(f"views/phase_{phase}.py").run())
+        _ok(open_page(at, pages.PHASE[phase]).run())
         assert at.title[0].value == PHASE_TITLES[phase]
-    _ok(at.switch_page("views/phase_monitoring.py").run())
+    _ok(open_page(at, pages.PHASE["monitoring"]).run())
     assert at.selectbox(key="w.monitoring.cadence").value == "monthly"  # the new decision's default
     at.selectbox(key="w.monitoring.cadence").set_value("daily")
     _ok(_button(at, "Save decisions").click().run())
     assert db.attempt(attempt["id"])["plan"]["decisions"]["monitoring.cadence"] == "daily"
+
+
+def test_every_page_is_declared_once_with_a_function_that_draws_it():
+    import importlib
+
+    assert len({p.url_path for p in pages.ALL}) == len(pages.ALL)
+    assert list(pages.PHASE) == list(PHASE_TITLES)
+    assert [p for p in pages.ALL if p.default] == [pages.START]
+    for page in pages.ALL:
+        module, _, function = page.draws.rpartition(".")
+        assert callable(getattr(importlib.import_module(f"sandbox.app.{module}"), function)), page.draws
+    for stage, page in (("data", pages.PHASE["data"]), ("play", pages.PLAY), ("results", pages.RESULTS),
+                        ("unknown", pages.PHASE["problem"])):
+        assert pages.for_stage(stage) is page

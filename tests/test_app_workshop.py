@@ -7,11 +7,12 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from conftest import shown
+from conftest import open_page, shown
 from streamlit.testing.v1 import AppTest
 
 import sandbox.app
 from sandbox import workshop as ws
+from sandbox.app import pages
 from sandbox.app.state import CONSOLE_TAB
 from sandbox.store import open_store
 from sandbox.store.common import now
@@ -61,7 +62,7 @@ def _join(code: str, name: str) -> AppTest:
 
 def _console(code: str, passphrase: str = PASS) -> AppTest:
     at = _ok(AppTest.from_file(MAIN, default_timeout=60).run())
-    _ok(at.switch_page("views/facilitator.py").run())
+    _ok(open_page(at, pages.FACILITATOR).run())
     at.text_input[0].input(code)
     at.text_input[1].input(passphrase)
     return _ok(_button(at, "Sign in").click().run())
@@ -83,15 +84,15 @@ def test_learners_join_wait_and_open_their_teams_shared_plan(db, workshop):
         assert any("Team 1" in s.value for s in at.success)
         _ok(_button(at, "Open your team's plan").click().run())
         assert at.title[0].value == "Problem definition"
-    _ok(ada.switch_page("views/phase_data.py").run())
+    _ok(open_page(ada, pages.PHASE["data"]).run())
     ada.toggle(key="w.data.versioning").set_value(True)
-    _ok(ben.switch_page("views/phase_data.py").run())  # Ben's page was drawn before Ada saves
+    _ok(open_page(ben, pages.PHASE["data"]).run())  # Ben's page was drawn before Ada saves
     ben.selectbox(key="w.data.validation_gate").set_value("schema_and_ranges")
     _ok(_button(ada, "Save decisions").click().run())
     _ok(_button(ben, "Save decisions").click().run())
     shared = db.attempt(team["attempt_id"])["plan"]["decisions"]
     assert shared["data.versioning"] is True and shared["data.validation_gate"] == "schema_and_ranges"
-    _ok(ben.switch_page("views/phase_evaluation.py").run())  # not opened by the facilitator
+    _ok(open_page(ben, pages.PHASE["evaluation"]).run())  # not opened by the facilitator
     _ok(_button(ben, "Save decisions").click().run())
     assert any("not opened the evaluation phase" in e.value for e in ben.error)
     assert db.attempt(team["attempt_id"])["phase"] == "data"
@@ -108,7 +109,7 @@ def test_a_learner_cannot_open_another_teams_plan_by_its_address(db, workshop):
     at.query_params["learner"] = token
     at.query_params["attempt"] = str(ben_team["attempt_id"])
     _ok(at.run())
-    _ok(at.switch_page("views/phase_problem.py").run())
+    _ok(open_page(at, pages.PHASE["problem"]).run())
     assert not at.title and "Start or resume an attempt first." in at.info[0].value  # no other team's plan
     at.query_params["attempt"] = str(ada_team["attempt_id"])
     _ok(at.run())
@@ -135,7 +136,7 @@ def team_in_step_mode(db, workshop) -> tuple[AppTest, dict]:
     db.form_teams(workshop["id"])
     _ok(ada.run())
     _ok(_button(ada, "Open your team's plan").click().run())
-    _ok(ada.switch_page("views/play.py").run())
+    _ok(open_page(ada, pages.PLAY).run())
     ada.radio(key="play-mode").set_value("Step by step")
     _ok(ada.run())
     _ok(_button(ada, "Advance a week").click().run())
@@ -179,7 +180,7 @@ def test_a_learner_asking_for_the_console_gets_the_sign_in_and_nothing_of_the_wo
     db.add_inject(workshop["id"], "email", "Outage", "THE EXPECTED ACTION")
     db.add_note(workshop["id"], "A FACILITATOR NOTE")
     ada.session_state[CONSOLE_TAB] = "Injects and notes"  # even with the tab asked for
-    _ok(ada.switch_page("views/facilitator.py").run())
+    _ok(open_page(ada, pages.FACILITATOR).run())
     assert [t.label for t in ada.text_input][:2] == ["Workshop join code", "Facilitator passphrase"]
     shown = str([e.value for kind in (ada.markdown, ada.caption, ada.info, ada.dataframe) for e in kind])
     assert "THE EXPECTED ACTION" not in shown and "A FACILITATOR NOTE" not in shown and not ada.tabs
@@ -198,7 +199,7 @@ def test_a_learner_chooses_a_team_and_sees_when_the_facilitator_moved_it_on(db, 
     assert any("Team 1 moved on to Data management" in s.value for s in console.success)
     _ok(ada.run())
     _ok(_button(ada, "Open your team's plan").click().run())
-    _ok(ada.switch_page("views/phase_data.py").run())
+    _ok(open_page(ada, pages.PHASE["data"]).run())
     assert any("moved your team on" in i.value for i in ada.info)
 
 
@@ -213,7 +214,7 @@ def test_the_debrief_overlays_the_teams_replays_a_counterfactual_and_collects_re
         plan = db.save_decisions(team["attempt_id"], {"data.validation_gate": validation})
         key, result = runner.run(workshop["scenario_id"], plan, workshop["seed"], workshop["difficulty"])
         db.update_attempt(team["attempt_id"], run_key=key, score_total=result["score"]["total"], phase="results")
-    _ok(ada.switch_page("views/debrief.py").run())
+    _ok(open_page(ada, pages.DEBRIEF).run())
     assert "not opened the debrief" in ada.info[0].value and not ada.dataframe  # nothing before it opens
     ada.text_area[0].input("The validation gate, because the portal change was held back.")
     _ok(_button(ada, "Save my reflection").click().run())
@@ -250,7 +251,7 @@ def _two_finished_teams(db, workshop):
 def test_teams_review_each_others_strategy_and_the_facilitator_sees_the_averages(db, workshop):
     ada, ben, _, _ = _two_finished_teams(db, workshop)
     db.set_workshop(workshop["id"], debrief_open=True)
-    _ok(ada.switch_page("views/debrief.py").run())
+    _ok(open_page(ada, pages.DEBRIEF).run())
     assert any("Reviewed so far: 0 of 1 teams" in c.value for c in ada.caption)
     assert any("Team 2" in str(d.value.get("team", [])) for d in ada.dataframe)  # its outcomes, to judge
     _ok(_button(ada, "Save our review").click().run())  # nothing chosen yet
@@ -263,7 +264,7 @@ def test_teams_review_each_others_strategy_and_the_facilitator_sees_the_averages
     assert any("review of Team 2 is saved" in m.value for m in ada.success)
     saved = db.peer_reviews(workshop["id"])
     assert len(saved) == 1 and saved[0]["points"]["peer.data"] == 3 and saved[0]["points"]["peer.model"] == 1
-    _ok(ben.switch_page("views/debrief.py").run())
+    _ok(open_page(ben, pages.DEBRIEF).run())
     assert any("1 team reviewed yours" in m.value for m in ben.markdown)
     assert any("A validation gate from day one" in m.value for m in ben.markdown)
     console = _tab(_console(workshop["code"]), "Debrief")

@@ -13,11 +13,12 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, open_page
 from streamlit.testing.v1 import AppTest
 from test_app_workshop import db  # noqa: F401  (the fixture: an empty store the app uses)
 
 import sandbox.app
+from sandbox.app import pages
 from sandbox.spec.yamlio import AUTHORED, PLAN, QUOTE_MAX, LoadError, parse_yaml_text, quote, read_yaml
 
 MAIN = str(Path(sandbox.app.__file__).parent / "main.py")
@@ -160,7 +161,7 @@ def _play_page(db) -> tuple[AppTest, dict]:  # noqa: F811
     at = AppTest.from_file(MAIN, default_timeout=60)
     at.query_params["learner"], at.query_params["attempt"] = me["token"], str(attempt["id"])
     at.run()
-    at.switch_page("views/play.py").run()
+    open_page(at, pages.PLAY).run()
     assert not at.exception and at.title[0].value == "Play the year"
     return at, attempt
 

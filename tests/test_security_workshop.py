@@ -10,7 +10,7 @@ import threading
 from datetime import timedelta
 
 import pytest
-from conftest import shown
+from conftest import open_page, shown
 from markdown_it import MarkdownIt
 from streamlit.testing.v1 import AppTest
 from test_app_workshop import (  # noqa: F401  (fixtures)
@@ -28,6 +28,7 @@ from test_app_workshop import (  # noqa: F401  (fixtures)
 )
 
 from sandbox import workshop as ws
+from sandbox.app import pages
 from sandbox.reports.exports import export
 from sandbox.reports.inert import csv_cell
 from sandbox.reports.inert import markdown as md
@@ -151,7 +152,7 @@ def test_hostile_text_in_every_field_renders_inert_in_the_app(db, workshop):  # 
     db.add_note(workshop["id"], HOSTILE, author=HOSTILE)
     db.add_inject(workshop["id"], HOSTILE, HOSTILE, "expected")
     assert any(HOSTILE in s for s in _inert(_ok(ada.run())))  # the inject, in the team's run
-    _ok(ada.switch_page("views/join.py").run())
+    _ok(open_page(ada, pages.JOIN).run())
     assert any(NAME in s for s in _inert(ada))  # the teammate's name
     activity = db.launch(workshop["id"], "poll", "first-change")
     db.answer(activity, eve, HOSTILE)
@@ -166,7 +167,7 @@ def test_hostile_text_in_every_field_renders_inert_in_the_app(db, workshop):  # 
     _inert(console)  # the people tab: names in the monitor's table and the move form
     for tab in ("Injects and notes", "Polls and quizzes", "Debrief"):
         assert any(HOSTILE in s for s in _inert(_tab(console, tab))), tab
-    _ok(cy.switch_page("views/debrief.py").run())
+    _ok(open_page(cy, pages.DEBRIEF).run())
     assert any(HOSTILE in s for s in _inert(cy))  # the review Eve's team wrote of Cy's
     assert team["name"] == "Team 1"
 
@@ -231,7 +232,7 @@ def test_addresses_and_seeds_that_cannot_be_are_refused_with_a_sentence(db):  # 
         at = AppTest.from_file(MAIN, default_timeout=60)
         at.query_params["learner"], at.query_params["attempt"] = me["token"], attempt
         _ok(at.run())
-        _ok(at.switch_page("views/phase_problem.py").run())
+        _ok(open_page(at, pages.PHASE["problem"]).run())
         assert "Start or resume an attempt first." in at.info[0].value
     for bad in (float("nan"), float("inf"), 0, 10**6, 2.5):
         with pytest.raises(StoreError, match="a seed is a whole number"):
@@ -272,7 +273,7 @@ def test_a_lock_refuses_uploads_runs_retries_and_step_moves(db, workshop):  # no
     assert any("locked decisions" in i.value for i in ada.info) and not ada.file_uploader  # no upload offered
     assert db.attempt(attempt["id"])["snapshot"] == attempt["snapshot"]
     db.update_attempt(attempt["id"], run_key="k", phase="results")
-    _ok(ada.switch_page("views/results.py").run())
+    _ok(open_page(ada, pages.RESULTS).run())
     assert next(b for b in ada.button if b.label.startswith("Retry")).disabled
 
 
@@ -315,7 +316,7 @@ def test_a_moved_learner_reads_nothing_of_the_old_team(db, workshop):  # noqa: F
     new = db.team_of(me)["attempt_id"]
     assert [a["id"] for a in db.attempts_open_to(me)] == [new]
     assert db.attempt_access(me, old) is None
-    _ok(ada.switch_page("views/compare.py").run())
+    _ok(open_page(ada, pages.COMPARE).run())
     assert "random_forest" not in str([d.value for d in ada.dataframe]) and ada.info
-    _ok(ada.switch_page("views/start.py").run())
+    _ok(open_page(ada, pages.START).run())
     assert f"#{old} " not in str([s.options for s in ada.selectbox])

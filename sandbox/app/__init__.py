@@ -1,1 +1,2 @@
-"""The learner's web app (Streamlit). Views are in ``views/``; ``main.py`` is the entry point."""
+"""The learner's web app (Streamlit). ``main.py`` is the entry point, ``shell.py`` the frame around every page,
+``pages.py`` the table of pages; each page is drawn by a ``page`` function in the module named for it."""

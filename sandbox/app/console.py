@@ -1,7 +1,7 @@
-"""The facilitator console's tabs: people and teams (with the live monitor), pacing, the inject console
-(send now or later, to every team or some, or import an events list from CSV; facilitator notes against
-events), the polls and quizzes, the debrief (with peer review), and the exports (scores CSV, full JSON, the
-HTML debrief report). Each draws one workshop."""
+"""The facilitator's console (``page``): its sign-in, and its tabs: people and teams (with the live monitor),
+pacing, the inject console (send now or later, to every team or some, or import an events list from CSV;
+facilitator notes against events), the polls and quizzes, the debrief (with peer review), and the exports
+(scores CSV, full JSON, the HTML debrief report). Each tab draws one workshop."""
 
 from __future__ import annotations
 
@@ -10,16 +10,16 @@ from datetime import UTC
 import pandas as pd
 import streamlit as st
 
-from sandbox.app import live, state, ui
+from sandbox.app import debrief, live, peer, state, ui
 from sandbox.app.errors import guard
 from sandbox.app.state import PHASE_TITLES
 from sandbox.reports import exports
 from sandbox.reports.inert import markdown as md
 from sandbox.spec.lessons import PHASES
-from sandbox.spec.loader import LESSONS_DIR
+from sandbox.spec.loader import LESSONS_DIR, SCENARIOS_DIR
 from sandbox.store.common import StoreError, now
 from sandbox.store.live import in_minutes
-from sandbox.workshop import Refused, blocks, facilitation
+from sandbox.workshop import PASSPHRASE_MIN, TEAM_SIZE_MAX, Refused, blocks, facilitation, show_code
 from sandbox.workshop import injects as inj
 
 LIST_REFRESH_S = 5
@@ -276,8 +276,6 @@ def _live_results(workshop_id: int) -> None:
 
 
 def debrief_tab(workshop: dict) -> None:
-    from sandbox.app import debrief, peer
-
     if not workshop["debrief_open"]:
         st.caption("Learners see the debrief once you open it under Pacing; you can prepare it here first.")
     results, plans = debrief.team_runs(workshop)
@@ -295,3 +293,76 @@ def debrief_tab(workshop: dict) -> None:
     peer.aggregate(workshop)
     st.markdown("#### Reflections")
     debrief.reflections(workshop["id"])
+
+
+DIFFICULTIES = ["introductory", "standard", "advanced"]
+TABS = {"People and teams": people_tab, "Pacing": pacing_tab, "Injects and notes": inject_tab,
+        "Polls and quizzes": polls_tab, "Debrief": debrief_tab, "Exports": exports_tab}
+
+
+def page() -> None:
+    """The facilitator's console: sign in with the workshop's passphrase; the people and teams, the pacing
+    (the 5E blocks, phases opened, decisions locked, debrief), the injects and notes, the polls and quizzes,
+    and the exports."""
+    st.title("Facilitator console")
+    state.show_flash()
+    workshop_id = st.session_state.get(state.FACILITATOR)
+    if workshop_id is None:
+        _sign_in()
+        return
+    workshop = state.store().workshop_by_id(workshop_id)
+    st.markdown(f"## {md(workshop['name'])} · join code **{show_code(workshop['code'])}**")
+    st.caption(f"{ui.scenario(workshop['scenario_id']).scenario.title} · {workshop['difficulty']} · "
+               f"seed {workshop['seed']} · teams of "
+               f"{workshop['team_size']} · learners join at the app's address with `?join={workshop['code']}`")
+    for tab, draw in zip(st.tabs(list(TABS), key=state.CONSOLE_TAB, on_change="rerun"), TABS.values(), strict=True):
+        if tab.open:  # only the open tab is drawn; it stays open across reruns
+            with tab:
+                draw(workshop)
+    if st.button("Sign out of the console"):
+        del st.session_state[state.FACILITATOR]
+        st.rerun()
+
+
+def _sign_in() -> None:
+    with st.form("facilitator-sign-in"):
+        code = st.text_input("Workshop join code")
+        passphrase = st.text_input("Facilitator passphrase", type="password")
+        go = st.form_submit_button("Sign in", type="primary")
+    if go:
+        try:
+            found = state.store().facilitator_sign_in(code, passphrase, client=st.context.ip_address or "localhost")
+        except StoreError as exc:  # a wrong passphrase, a wait still running, an unknown code
+            st.error(md(exc))
+            return
+        st.session_state[state.FACILITATOR] = found["id"]
+        st.rerun()
+    with st.expander("No workshop yet? Create one"):
+        _create_form()
+
+
+def _create_form() -> None:
+    """A new workshop on a bundled scenario (the command line can do the same: ``sandbox workshop create``)."""
+    ids = sorted(p.parent.name for p in SCENARIOS_DIR.glob("*/scenario.yaml"))
+    with st.form("create-workshop"):
+        name = st.text_input("Workshop name", placeholder="e.g. Benefits directorate, 12 March")
+        sid = st.selectbox("Scenario", ids, format_func=lambda i: ui.scenario(i).scenario.title)
+        left, right = st.columns(2)
+        difficulty = left.selectbox("Difficulty", DIFFICULTIES, index=1)
+        size = right.number_input("Team size", 1, TEAM_SIZE_MAX, facilitation.DEFAULT_TEAM_SIZE)
+        new_pass = st.text_input(f"Facilitator passphrase (at least {PASSPHRASE_MIN} characters)", type="password")
+        again = st.text_input("The passphrase again", type="password")
+        made = st.form_submit_button("Create the workshop")
+    if not made:
+        return
+    if new_pass != again:
+        st.error("The two passphrases differ; nothing was created.")
+        return
+    try:
+        found = facilitation.create_workshop(state.store(), sid, name, new_pass, difficulty, int(size))
+    except Refused as exc:
+        st.error(f"Not created: {md(exc)}")
+        return
+    st.session_state[state.FACILITATOR] = found["id"]
+    state.flash(f"Workshop created. Learners join with the code {show_code(found['code'])}.")
+    st.rerun()

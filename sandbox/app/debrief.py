@@ -7,14 +7,13 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from sandbox.app import state, ui
+from sandbox.app import pages, peer, state, ui
 from sandbox.reports.inert import markdown as md
 from sandbox.reports.inert import plotly as plotly_text
+from sandbox.reports.run import PALETTE
 from sandbox.spec.loader import LESSONS_DIR
 from sandbox.store.common import StoreError
 from sandbox.workshop import debrief as db
-
-PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
 
 
 def team_runs(workshop: dict) -> tuple[dict[str, dict], dict[str, dict]]:
@@ -134,3 +133,34 @@ def reflections(workshop_id: int) -> None:
         with st.expander(md(r["name"])):
             for q, a in r["answers"].items():
                 st.markdown(f"**{md(q)}**\n\n{md(a)}")
+
+
+def page() -> None:
+    """The workshop debrief for learners, once the facilitator opens it: every team's year on one chart,
+    decisions beside outcomes, peer review of the other teams' strategies, and the learner's own reflection."""
+    st.title("Workshop debrief")
+    me = state.learner()
+    mine = state.store().membership(me["id"]) if me else None
+    if mine is None:
+        st.info("The debrief belongs to a workshop: join one first.")
+        pages.link(pages.JOIN, label="Join a workshop", icon=":material/groups:")
+        return
+    workshop = state.store().workshop_by_id(mine["workshop_id"])
+    if not workshop["debrief_open"]:
+        st.info("Your facilitator has not opened the debrief yet. You can write your reflection already.")
+    else:
+        results, plans = team_runs(workshop)
+        if results:
+            overlay(results, "teams")
+            tables(results, plans)
+        else:
+            st.caption("No team has finished its year yet.")
+        team = state.store().team_of(me["id"])
+        if mine["role"] == "learner" and team is not None:
+            st.markdown("#### Peer review")
+            peer.review_form(workshop, me["id"], team)
+            st.markdown("#### What the other teams said about yours")
+            peer.received(workshop, team)
+    if mine["role"] == "learner":
+        st.markdown("#### Your reflection")
+        reflection_form(workshop["id"], me["id"])

@@ -8,9 +8,9 @@ import pandas as pd
 import streamlit as st
 
 from sandbox.app import state, ui
-from sandbox.app.debrief import PALETTE
 from sandbox.reports.inert import markdown as md
 from sandbox.reports.inert import plotly as plotly_text
+from sandbox.reports.run import PALETTE
 from sandbox.store.common import StoreError
 from sandbox.workshop import debrief as db
 from sandbox.workshop import peer

@@ -4,19 +4,15 @@ from __future__ import annotations
 
 import streamlit as st
 
-from sandbox.app import evidence, state, ui
+from sandbox.app import evidence, pages, state, ui
 from sandbox.app.state import PHASE_TITLES
 
-NEXT = {**{p: f"views/phase_{q}.py" for p, q in zip(list(PHASE_TITLES), list(PHASE_TITLES)[1:], strict=False)},
-        "governance": "views/play.py"}
+NEXT = {**{p: pages.PHASE[q] for p, q in zip(list(PHASE_TITLES), list(PHASE_TITLES)[1:], strict=False)},
+        "governance": pages.PLAY}
 
 
 def phase_page(phase: str) -> None:
-    attempt = ui.require_attempt()
-    loaded = ui.scenario(attempt["scenario_id"])
-    st.title(PHASE_TITLES[phase])
-    st.caption(f"{loaded.scenario.title} · {attempt['difficulty']} · seed {attempt['seed']}")
-    state.show_flash()
+    attempt, loaded = ui.attempt_page(PHASE_TITLES[phase])
     _pushed(phase, attempt)
     main, side = st.columns([3, 2], gap="large")
     with side:
@@ -25,7 +21,7 @@ def phase_page(phase: str) -> None:
         EVIDENCE.get(phase, lambda a, s: None)(attempt, loaded)
         _form(phase, attempt, loaded)
         label = "Next: play the year" if phase == "governance" else "Next phase"
-        st.page_link(NEXT[phase], label=label, icon=":material/arrow_forward:")
+        pages.link(NEXT[phase], label=label, icon=":material/arrow_forward:")
 
 
 def _pushed(phase: str, attempt: dict) -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from sandbox.app import state, ui
+from sandbox.app import pages, state, ui
 from sandbox.app.errors import guard
 from sandbox.reports.inert import markdown as md
 from sandbox.spec.loader import plan_file
@@ -119,7 +119,7 @@ def _finish(attempt: dict, key: str, result: dict, actions: list | None = None) 
     state.store().update_attempt(attempt["id"], run_key=key, score_total=result["score"]["total"], phase="results",
                                  snapshot={"actions": actions} if actions else None)
     state.flash(f"The year is over. Score {result['score']['total']:.1f} / 100.")
-    state.go("views/results.py")
+    state.go(pages.RESULTS)
 
 
 def step_state(attempt: dict) -> dict:
@@ -216,3 +216,26 @@ def step_panel(attempt: dict) -> None:
         last = timeline[-1]
         st.caption(f"In words: up to day {last['day']}, {sum(r['harms'] for r in timeline):,} harmful decisions, "
                    f"{len(s['state']['alerts'])} alerts; today's backlog {last['backlog']:,} cases.")
+
+
+def page() -> None:
+    """Play the year: the whole year at once, or step by step."""
+    attempt, loaded = ui.attempt_page("Play the year")
+    upload_plan(attempt, loaded)
+    in_step = bool(attempt["snapshot"])
+    mode = st.radio("How to play", ["The whole year at once", "Step by step"], index=1 if in_step else 0,
+                    horizontal=True, key="play-mode")
+    if mode == "Step by step":
+        st.markdown("Advance a week or a month at a time. The run stops when an incident is detected, and you "
+                    "choose the response.")
+        step_panel(attempt)
+        return
+    st.markdown("Your decisions run for the whole simulated year; incidents get the responses your plan implies.")
+    why = refused(attempt)
+    if why:
+        st.info(why, icon=":material/lock:")
+    elif in_step and attempt["phase"] == "play":
+        st.warning("Running the whole year replaces the step-by-step run under way (its moves and responses).")
+    state.runner().prefetch(attempt["scenario_id"], attempt["plan"], attempt["seed"], attempt["difficulty"])
+    if st.button("Run the year", type="primary", icon=":material/play_arrow:", disabled=bool(why)):
+        run_batch(attempt)

@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 import yaml
 
-from sandbox.app import state, ui
+from sandbox.app import pages, play, state, ui
 from sandbox.reports.inert import markdown as md
 
 
@@ -110,7 +110,7 @@ def show(attempt: dict) -> None:
     result = result_of(attempt)
     if result is None:
         st.info("This attempt has not been played yet.")
-        st.page_link("views/play.py", label="Play the year", icon=":material/play_arrow:")
+        pages.link(pages.PLAY, icon=":material/play_arrow:")
         return
     score, figures = st.columns([2, 3], gap="large")
     with score:
@@ -123,3 +123,24 @@ def show(attempt: dict) -> None:
     drift_report(result, attempt)
     st.markdown("#### Downloads")
     downloads(attempt)
+
+
+def page() -> None:
+    """Results and feedback for the current attempt; retry with changed decisions."""
+    attempt, _ = ui.attempt_page("Results and feedback")
+    show(attempt)
+    st.markdown("#### Try again")
+    st.markdown("Change some decisions and play the same year again (same seed, same events), then compare.")
+    why = play.refused(attempt)
+    if why:
+        st.info(why, icon=":material/lock:")
+    if st.button("Retry with a copy of these decisions", icon=":material/replay:", disabled=bool(why)):
+        if play.refused(attempt):
+            st.error(f"{play.refused(attempt)} No copy was made.")
+            return
+        me = state.learner()
+        new_id = state.store().new_attempt(me["id"], attempt["scenario_id"], attempt["difficulty"],
+                                           attempt["seed"], attempt["plan"], "problem")
+        state.choose_attempt(new_id)
+        state.flash(f"Attempt #{new_id} is a copy of #{attempt['id']}: change what you like, then play again.")
+        state.go(pages.PHASE["problem"])

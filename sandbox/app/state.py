@@ -9,10 +9,14 @@ The store and the process pool are shared by every session (``st.cache_resource`
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
 import streamlit as st
 
 from sandbox.spec.lessons import PHASE_TITLES, PHASES  # noqa: F401  (PHASE_TITLES: the views read it here)
+
+if TYPE_CHECKING:
+    from sandbox.app.pages import Page
 
 # session-state keys
 LEARNER = "learner"  # {"id", "name", "token"}
@@ -121,8 +125,9 @@ def keep_address() -> None:
             st.query_params[key] = value
 
 
-def go(page: str) -> None:
-    st.switch_page(page, query_params=address())
+def go(page: Page) -> None:
+    """Move to a page (one of ``pages``), keeping the address that finds this session's work again."""
+    st.switch_page(page.st_page(), query_params=address())
 
 
 def flash(message: str) -> None:

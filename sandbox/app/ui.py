@@ -7,7 +7,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from sandbox.app import state
+from sandbox.app import pages, state
 from sandbox.reports.inert import markdown as md
 from sandbox.spec.decisions import in_phase
 from sandbox.spec.loader import LESSONS_DIR, LoadedScenario, load_plan, load_scenario, plan_from_dict
@@ -48,9 +48,21 @@ def require_attempt() -> dict:
     found = state.attempt()
     if found is None:
         st.info("Start or resume an attempt first.")
-        st.page_link("views/start.py", label="Go to the start page", icon=":material/play_arrow:")
+        pages.link(pages.START, label="Go to the start page", icon=":material/play_arrow:")
         st.stop()
     return {**found, "plan": saved_plan(found["plan"], scenario(found["scenario_id"]).scenario)}
+
+
+def attempt_page(title: str) -> tuple[dict, LoadedScenario]:
+    """The top of a page about the current attempt: its title, the attempt's scenario, difficulty and seed, and
+    a message left for this page; the attempt and its scenario (or a pointer to the start page, and the page
+    stops)."""
+    attempt = require_attempt()
+    loaded = scenario(attempt["scenario_id"])
+    st.title(title)
+    st.caption(f"{loaded.scenario.title} · {attempt['difficulty']} · seed {attempt['seed']}")
+    state.show_flash()
+    return attempt, loaded
 
 
 def lesson_panel(phase: str) -> None:
@@ -160,7 +172,7 @@ def lesson_link(link: str) -> None:
     section = next((title for _, title, a in lesson.sections if a == anchor), None)
     label = f"Lesson: {lesson.meta.title}" + (f" › {section}" if section else "")
     if lesson.meta.phase:
-        st.page_link(f"views/phase_{lesson.meta.phase}.py", label=label, icon=":material/school:")
+        pages.link(pages.PHASE[lesson.meta.phase], label=label, icon=":material/school:")
     else:
         st.caption(label)
 

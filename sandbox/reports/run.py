@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 from statistics import mean
 
-PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00")  # Okabe–Ito, colour-blind safe
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")  # Okabe–Ito
 PANELS = (  # timeline key, title, y-axis label
     ("accuracy", "Accuracy of automated decisions (hindsight)", "accuracy"),
     ("drift_score", "Share of input columns drifted (trailing week)", "share"),

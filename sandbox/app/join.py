@@ -1,10 +1,12 @@
-"""Join a workshop: the code (from the facilitator's link or typed) and a display name; then the waiting room
-until the facilitator forms teams, then the team's shared plan. A member the facilitator names an observer sees
-every team's progress and writes notes for the facilitator's after-action review."""
+"""Joining a workshop: the code (from the facilitator's link or typed) and a display name; then the waiting
+room until the facilitator forms teams, then the team's shared plan. A member the facilitator names an observer
+sees every team's progress and writes notes for the facilitator's after-action review."""
+
+from __future__ import annotations
 
 import streamlit as st
 
-from sandbox.app import live, state
+from sandbox.app import live, pages, state
 from sandbox.app.errors import guard
 from sandbox.reports.inert import markdown as md
 from sandbox.store.common import StoreError
@@ -12,12 +14,24 @@ from sandbox.workshop import show_code
 
 ROOM_REFRESH_S = 3
 
-st.title("Join a workshop")
-state.show_flash()
-me = state.learner()
-mine = state.store().membership(me["id"]) if me else None
 
-if mine is None:
+def page() -> None:
+    st.title("Join a workshop")
+    state.show_flash()
+    me = state.learner()
+    mine = state.store().membership(me["id"]) if me else None
+    if mine is None:
+        _join_form()
+    elif mine["role"] == "observer":
+        workshop = state.store().workshop_by_id(mine["workshop_id"])
+        st.markdown(f"**{md(workshop['name'])}** · join code {show_code(workshop['code'])} · you are "
+                    f"**{md(me['name'])}** (observer)")
+        observe(workshop, me)
+    else:
+        room(mine["workshop_id"], me, mine["role"])
+
+
+def _join_form() -> None:
     with st.form("join"):
         code = st.text_input("Join code (on your facilitator's screen, like AEF-479)",
                              value=st.query_params.get("join", ""))
@@ -25,20 +39,20 @@ if mine is None:
                              "kept)")
         st.caption("You join as a learner; your facilitator puts you in a team, or names you an observer.")
         joined = st.form_submit_button("Join", type="primary")
-    if joined:
-        try:
-            found = state.store().join_workshop(code, name)
-        except StoreError as exc:
-            st.error(md(exc))
-            st.stop()
-        state.sign_in(found["learner"])
-        state.flash(f"You have joined {md(found['workshop']['name'])}. Your resume code is "
-                    f"{found['learner']['token']}: keep it to come back from another browser.")
-        st.rerun()
-    st.stop()
+    if not joined:
+        return
+    try:
+        found = state.store().join_workshop(code, name)
+    except StoreError as exc:
+        st.error(md(exc))
+        return
+    state.sign_in(found["learner"])
+    state.flash(f"You have joined {md(found['workshop']['name'])}. Your resume code is "
+                f"{found['learner']['token']}: keep it to come back from another browser.")
+    st.rerun()
 
 
-def _choose_team(store, workshop: dict) -> None:
+def _choose_team(store, workshop: dict, me: dict) -> None:
     """Teams with room, for a learner who would rather choose than wait."""
     open_teams = [t for t in store.teams(workshop["id"]) if len(t["members"]) < workshop["team_size"]]
     if not open_teams:
@@ -70,7 +84,7 @@ def _watch_teams(workshop_id: int) -> None:
             st.markdown(f"- #{i['id']} {i['due_at']:%H:%M} · {md(i['channel'])} · to {md(to)}: {md(i['message'])}")
 
 
-def observe(workshop: dict) -> None:
+def observe(workshop: dict, me: dict) -> None:
     """An observer sees every team's progress and the injects sent, and writes notes for the facilitator."""
     store = state.store()
     st.info("You are observing. You see every team's progress as it happens; your notes go to the facilitator "
@@ -98,20 +112,20 @@ def observe(workshop: dict) -> None:
 
 @st.fragment(run_every=ROOM_REFRESH_S)
 @guard
-def room() -> None:
+def room(workshop_id: int, me: dict, role: str) -> None:
     """Redrawn every few seconds, so learners see their team as soon as the facilitator forms it."""
     store = state.store()
-    workshop = store.workshop_by_id(mine["workshop_id"])
+    workshop = store.workshop_by_id(workshop_id)
     st.markdown(f"**{md(workshop['name'])}** · join code {show_code(workshop['code'])} · you are "
-                f"**{md(me['name'])}** ({mine['role']})")
+                f"**{md(me['name'])}** ({role})")
     team = store.team_of(me["id"])
     if team is None:
         waiting = [p["name"] for p in store.members(workshop["id"]) if p["team_id"] is None]
         st.info("You are in the waiting room. Your facilitator will put you in a team; this page updates by "
                 "itself.")
         st.caption(f"Waiting now ({len(waiting)}): {md(', '.join(waiting))}")
-        if mine["role"] == "learner":
-            _choose_team(store, workshop)
+        if role == "learner":
+            _choose_team(store, workshop, me)
         return
     names = [p["name"] for p in store.members(workshop["id"]) if p["team_id"] == team["id"]]
     others = ", ".join(n for n in names if n != me["name"]) or "nobody yet"
@@ -122,15 +136,4 @@ def room() -> None:
                                       or "none yet; your facilitator will open them"))
     if team["attempt_id"] and st.button("Open your team's plan", type="primary"):
         state.choose_attempt(team["attempt_id"])
-        attempt = store.attempt(team["attempt_id"])
-        phase = attempt["phase"] if attempt["phase"] in state.PHASE_TITLES else "problem"
-        state.go(f"views/phase_{phase}.py")
-
-
-if mine["role"] == "observer":
-    workshop = state.store().workshop_by_id(mine["workshop_id"])
-    st.markdown(f"**{md(workshop['name'])}** · join code {show_code(workshop['code'])} · you are **{md(me['name'])}** "
-                "(observer)")
-    observe(workshop)
-else:
-    room()
+        state.go(pages.for_stage(store.attempt(team["attempt_id"])["phase"]))

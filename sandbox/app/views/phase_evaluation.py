@@ -1,3 +1,0 @@
-from sandbox.app.phase import phase_page
-
-phase_page("evaluation")
