@@ -1,4 +1,4 @@
-"""The package layout shows the data flow (spec → data → ml → engine → scoring → runs → workshop → reports →
+"""The package layout shows the data flow (spec → data → ml → engine → scoring → runs → workshop, calibrate → reports →
 store → app, bench → cli), and import-linter's contracts in ``pyproject.toml`` keep every import pointing
 down it and every package's modules free of import cycles."""
 
@@ -7,7 +7,8 @@ import subprocess
 
 from conftest import ROOT
 
-LAYERS = ("spec", "data", "ml", "engine", "scoring", "runs", "workshop", "reports", "store", "app", "bench", "cli")
+LAYERS = ("spec", "data", "ml", "engine", "scoring", "runs", "workshop", "calibrate", "reports", "store", "app",
+          "bench", "cli")
 
 
 def test_every_module_lives_in_a_layer_package():

@@ -12,6 +12,8 @@
   dataset-drift decision, and how much faster the in-loop monitor is;
 * ``workshop``: forty team members saving a decision in every phase at once (see ``bench_workshop``):
   decisions lost (target 0), save times;
+* ``sweep``: the calibration sweep's throughput (see ``bench.sweep``): runs per second on the local cluster,
+  and per worker;
 * ``app``: the web app in a real browser (see ``bench_app``): run-to-result time, and
   30 learners at once (95th-percentile response, server memory).
 """
@@ -61,6 +63,12 @@ def run_bench(repeats: int = 5, out=print, sessions: int = 30, clients: str = "p
     out(f"workshop writes ({w['database']}): {w['members']} members of {w['teams']} teams saved {w['saves']} decisions"
         f" at once, {w['lost']} lost (target 0); p95 save {w['p95_save_s']:.3f} s, slowest {w['max_save_s']:.3f} s,"
         f" all in {w['wall_s']:.2f} s")
+    from sandbox.bench.sweep import sweep_throughput
+
+    sw = figures["sweep"] = sweep_throughput()
+    out(f"sweep ({sw['engine']}, {sw['workers']} workers): {sw['runs']} random-plan runs in {sw['wall_s']:.1f} s, "
+        f"{sw['runs_per_s']:.2f} runs/s ({sw['runs_per_s_per_worker']:.2f} per worker); cluster start "
+        f"{sw['start_s']:.1f} s")
     if sessions:
         from sandbox.bench.app import app_figures
 

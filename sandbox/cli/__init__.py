@@ -1,4 +1,4 @@
-"""Command line: ``sandbox validate | schema | run | score | serve | bench | workshop``.
+"""Command line: ``sandbox validate | schema | run | score | serve | bench | calibrate | workshop``.
 
 Problems with files are printed as ``file:line: field.path: message`` lines and
 exit with status 1; a traceback is never shown to a course author.
@@ -16,6 +16,8 @@ from sandbox.reports.labels import kpi_labels
 from sandbox.spec.yamlio import LoadError
 
 RUN_FILE_MAX_BYTES = 200 * 1024 * 1024  # a year's run result is a few MB
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
@@ -69,9 +71,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--workshop-db", help="database URL for the workshop write load (default: a throwaway SQLite "
                    "file); the load creates a workshop there")
     p.set_defaults(func=cmd_bench)
-    from sandbox.cli.workshop import add_commands
+    from sandbox.cli import calibrate, workshop
 
-    add_commands(sub)
+    calibrate.add_commands(sub)
+    workshop.add_commands(sub)
     return parser
 
 

@@ -212,6 +212,63 @@ TRADE_OFFS = {
 CATALOGUE = tuple(replace(d, help=d.help or TRADE_OFFS[d.id]) for d in CATALOGUE)
 BY_ID = {d.id: d for d in CATALOGUE}
 
+# The options that mean something for a task: the engine fits a logistic model when a classification plan
+# names linear regression (and a ridge model the other way), and falls back to accuracy or MAE for a metric
+# the task does not have.
+FOR_TASK: dict[str, dict[str, tuple[str, ...]]] = {
+    "classification": {"model.algorithm": ("logistic_regression", "decision_tree", "random_forest",
+                                           "gradient_boosting"),
+                       "problem.success_metric": ("accuracy", "balanced_accuracy", "recall", "precision", "f1")},
+    "regression": {"model.algorithm": ("linear_regression", "decision_tree", "random_forest", "gradient_boosting"),
+                   "problem.success_metric": ("mae", "rmse")},
+}
+
+# The gold-plated plan, the calibration's box-ticker: for every decision its most thorough or most expensive
+# option. Yes/no practices are all on; every signal and every data source is taken; a number takes the end of
+# its range named here (the tightest threshold, the shortest retraining interval, the longest data window,
+# the largest canary); a one-of decision takes the option named here. A decision not named here (which metric
+# defines success) has no "more thorough" option and keeps the plan's own choice; a scenario's own decision
+# takes its last listed option, which authors list from least to most thorough.
+THOROUGH: dict[str, Any] = {
+    "problem.oversight": "review_all",
+    "data.cleaning": "full",
+    "data.validation_gate": "schema_and_ranges",
+    "model.algorithm": "gradient_boosting",
+    "model.class_weight": "balanced",
+    "model.bias_mitigation": "reweighing",
+    "model.training_pipeline": "automated",
+    "evaluation.method": "cross_validation",
+    "evaluation.promotion_gate": "performance_and_fairness",
+    "deployment.strategy": "shadow",
+    "deployment.canary_share": "high",
+    "deployment.infrastructure": "orchestrated",
+    "monitoring.cadence": "daily",
+    "monitoring.drift_threshold": "low",
+    "monitoring.drift_share": "low",
+    "monitoring.performance_tolerance": "low",
+    "monitoring.alert_to": "on_call",
+    "retraining.mode": "scheduled",
+    "retraining.interval_days": "low",
+    "retraining.data_window_days": "high",
+    "governance.documentation": "model_card_and_datasheet",
+}
+
+
+def most_thorough(decision: Decision, current: Any, source_ids: list[str]) -> Any:
+    """The gold-plated plan's choice for a catalogue decision (see ``THOROUGH``); ``current`` when none is more
+    thorough than another."""
+    if decision.kind == "bool":
+        return True
+    if decision.kind == "subset":
+        return list(decision.choices or ("primary", *source_ids))
+    rule = THOROUGH.get(decision.id)
+    if rule is None:
+        return current
+    if decision.kind == "number":
+        value = decision.low if rule == "low" else decision.high
+        return int(value) if float(value).is_integer() and isinstance(decision.default, int) else value
+    return rule
+
 
 class UnknownDecision(KeyError):
     """A decision id no plan has, with the nearest known id suggested (a typo must never pass silently)."""
