@@ -151,3 +151,18 @@ def test_every_page_is_declared_once_with_a_function_that_draws_it():
     for stage, page in (("data", pages.PHASE["data"]), ("play", pages.PLAY), ("results", pages.RESULTS),
                         ("unknown", pages.PHASE["problem"])):
         assert pages.for_stage(stage) is page
+
+
+def test_a_year_without_a_model_in_service_says_so_first_on_the_results_page(db):
+    at, attempt = _new_attempt(db)
+    db.save_decisions(attempt["id"], {"evaluation.promotion_gate": "performance_and_fairness",
+                                      "evaluation.fairness_audit": False})
+    _ok(open_page(at, pages.PLAY).run())
+    _ok(_button(at, "Run the year").click().run())
+    assert at.title[0].value == "Results and feedback"
+    first = at.error[0].value
+    assert first.startswith("No model went live this year") and "no per-group audit" in first
+    assert "turn on the per-group fairness audit" in first
+    saved = db.attempt(attempt["id"])
+    assert saved["score_total"] <= 60
+    assert at.metric[0].value == f"{saved['score_total']:.1f} / 100"

@@ -133,9 +133,8 @@ def test_a_scenario_with_a_bad_file_is_refused_before_any_run(tiny_with_expert, 
 
 def test_the_verdicts_follow_the_targets():
     def sweep(expert, naive, gold, random, deltas, sd, rho, served=True):
-        kpis = [{"automated_share": 0.8 if served else 0.0}] * len(expert)
-        return {"seeds": len(expert), "plans": {"expert": {"totals": expert, "kpis": kpis},
-                                                "naive": {"totals": naive, "kpis": kpis}},
+        return {"seeds": len(expert), "plans": {"expert": {"totals": expert, "served": [served] * len(expert)},
+                                                "naive": {"totals": naive, "served": [True] * len(naive)}},
                 "gold": {"totals": gold}, "random": {"totals": random, "score_harm_spearman": rho},
                 "ablations": [{"delta_mean": d, "named_in_feedback": True} for d in deltas],
                 "luck": {"expert_sd": sd}}

@@ -224,12 +224,16 @@ def test_scores_stay_within_bounds_for_any_plan(changes, seed):
     loaded = load_scenario(TINY)
     reference = Simulation(loaded, load_plan(loaded, "audited"), seed=seed).run()
     result = Simulation(loaded, load_plan(loaded, None).with_changes(**changes), seed=seed).run()
-    s = score(result, rubric_for(loaded), list(loaded.scenario.impact_questions), reference)
+    rubric = rubric_for(loaded)
+    s = score(result, rubric, list(loaded.scenario.impact_questions), reference)
     assert 0 <= s["total"] <= 100
     assert all(0 <= c["points"] <= c["max_points"] for c in s["criteria"])
     assert all(0 <= sec["points"] <= sec["max_points"] for sec in s["sections"])
+    caps = {cap.band: cap.max_total for cap in rubric.caps}
     assert s["band"] in {"research project", "serious holes", "first pass", "reasonably tested", "mission-critical",
-                         "exceptional"}
+                         "exceptional", *caps}
+    if s["band"] in caps:  # a cap holds: the total is under it, and the learner is told first
+        assert s["total"] <= caps[s["band"]] and s["caps"]
 
 
 def test_report_is_self_contained_and_describes_every_chart(tmp_path, capsys):
@@ -265,3 +269,37 @@ def test_error_rates_per_group_are_judged_with_the_gaps_named():
     assert f"{fair['false_negative_rate_gap']:.3g}" in got["feedback"]
     full = {c["id"]: c for c in _score(expert, expert)["criteria"]}["fair.error-rates"]
     assert full["points"] == full["max_points"]
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_a_year_in_which_no_model_served_fails_delivery(seed):
+    """The gate cannot check fairness without an audit, so it stops every version: however good the rest of
+    the plan, the total is at most 60, the band says why, and the first improvement says what would change it."""
+    expert = run_flagship("expert", seed=seed)
+    blocked = run_flagship("expert", seed=seed, evaluation__fairness_audit=False)
+    s = _score(blocked, expert)
+    assert not any(day["model_version"] for day in blocked["timeline"])
+    assert s["total"] <= 60 and s["band"] == "not delivered: no model went live"
+    assert [c["id"] for c in s["caps"]] == ["delivery"] and s["improvements"][0]["id"] == "delivery"
+    advice = s["improvements"][0]["advice"]
+    assert "turn on the per-group fairness audit" in advice
+    assert "n/a" not in advice and "None" not in advice and "_" not in advice
+    assert _score(expert, expert)["caps"] == []
+    from sandbox.cli import summary
+
+    assert summary({**blocked, "score": s}).splitlines()[2].startswith("No model went live this year")
+
+
+def test_delivery_advice_names_only_changes_the_plan_has_not_made():
+    from sandbox.scoring.delivery import advice
+
+    task = {"task": "classification"}
+    done = {"data.cleaning": "full", "data.sources": ["primary", "a"], "model.bias_mitigation": "reweighing",
+            "data.minimisation": True}
+    assert "cleaning" not in advice(done, ["performance"], task) and "sources" not in advice(done, ["performance"],
+                                                                                              task)
+    assert "reweighing" not in advice(done, ["fairness_limit"], task)
+    fresh = {"data.cleaning": "none", "data.sources": ["primary"], "model.bias_mitigation": "none"}
+    assert "full data cleaning" in advice(fresh, ["performance"], task)
+    assert "reweighing" in advice(fresh, ["fairness_limit"], task)
+    assert "error" in advice(fresh, ["performance"], {"task": "regression"})

@@ -10,6 +10,7 @@ import yaml
 
 from sandbox.app import pages, play, state, ui
 from sandbox.reports.inert import markdown as md
+from sandbox.scoring.delivery import headline
 
 
 def learner_copy(result: dict) -> dict:
@@ -112,6 +113,9 @@ def show(attempt: dict) -> None:
         st.info("This attempt has not been played yet.")
         pages.link(pages.PLAY, icon=":material/play_arrow:")
         return
+    stopped = headline(result)
+    if stopped:  # the first thing said about a year in which no model went live
+        st.error(stopped, icon=":material/block:")
     score, figures = st.columns([2, 3], gap="large")
     with score:
         ui.score_panel(result["score"])

@@ -68,7 +68,7 @@ def calibrate(loaded: LoadedScenario, seeds: int = 2, randoms: int = 20, with_ab
 def _series(done: dict, key: str, seeds: int) -> dict:
     rows = [done[(key, s)] for s in range(1, seeds + 1)]
     return {"totals": [r["total"] for r in rows], "bands": [r["band"] for r in rows],
-            "kpis": [r["kpis"] for r in rows]}
+            "kpis": [r["kpis"] for r in rows], "served": [r["served"] for r in rows]}
 
 
 def _sd(values: list[float]) -> float:
@@ -116,7 +116,7 @@ CHECKS = (
     ("luck", "the expert plan's scores over the seeds have a standard deviation of at most 3 points"),
     ("harm", "across the random plans, the rank correlation between score and harms per 1,000 cases is at "
              "most -0.6"),
-    ("serves", "the expert plan's model decides cases on every seed"),
+    ("serves", "a model of the expert plan's goes into service on every seed"),
 )
 
 
@@ -159,7 +159,7 @@ def verdicts(result: dict) -> list[dict]:
     if expert is None:
         add("serves", None, "no expert plan")
     else:
-        idle = [s + 1 for s, k in enumerate(plans["expert"]["kpis"]) if not k.get("automated_share")]
+        idle = [s + 1 for s, served in enumerate(plans["expert"]["served"]) if not served]
         add("serves", not idle, "served on every seed" if not idle else
-            "no model decided a case on seed " + ", ".join(map(str, idle)))
+            "no model went into service on seed " + ", ".join(map(str, idle)))
     return out

@@ -128,10 +128,12 @@ def play_batch(folder: str, difficulty: str, jobs: list[Job], references: dict[i
 
 
 def summary(job: Job, result: dict) -> dict:
-    """What a sweep keeps of a run: its total and band, its key figures, and the decisions its feedback names
-    (cited as evidence by a criterion that did not get full marks)."""
+    """What a sweep keeps of a run: its total and band, its key figures, whether a model went into service,
+    and the decisions its feedback names (cited as evidence by a criterion that did not get full marks)."""
+    from sandbox.scoring.delivery import delivery
+
     score = result["score"]
     cited = sorted({key.removeprefix("plan.") for c in score["criteria"] if c["points"] < c["max_points"]
                     for key in (c.get("evidence") or {}) if key.startswith("plan.")})
     return {"key": job.key, "seed": job.seed, "total": score["total"], "band": score["band"],
-            "kpis": result["kpis"], "cited": cited}
+            "kpis": result["kpis"], "served": delivery(result)["served"], "cited": cited}

@@ -161,8 +161,13 @@ def _progress(sim) -> None:
 def summary(result: dict) -> str:
     k = result["kpis"]
     sc = result["scenario"]
-    lines = [f"{sc['title']} — plan '{result['plan']['name']}', seed {result['seed']}, {sc['difficulty']}",
-             "", "Key figures"]
+    lines = [f"{sc['title']} — plan '{result['plan']['name']}', seed {result['seed']}, {sc['difficulty']}"]
+    from sandbox.scoring.delivery import headline
+
+    stopped = headline(result)
+    if stopped:
+        lines += ["", stopped]
+    lines += ["", "Key figures"]
     for key, label, fmt in kpi_labels(sc.get("task", "classification")):
         value = k.get(key)
         text = "n/a" if value is None else fmt.format(value)

@@ -296,9 +296,10 @@ def _performance(world, d: int) -> list[Alert]:
     tolerance = world.plan["monitoring.performance_tolerance"]
     worse = value > world.deployment.baseline_metric + tolerance if world.sc.task.type == "regression" \
         else value < world.deployment.baseline_metric - tolerance
-    if worse:
+    if worse:  # its evidence: the cases whose labels have arrived, the latest of them decided on ``seen``
+        seen = float(start + np.flatnonzero(lo <= now).max())
         alerts.append(Alert(now, "performance", f"observed metric {value:.3f} vs {world.deployment.baseline_metric:.3f}"
-                            " at release", value, world.deployment.baseline_metric))
+                            " at release", value, world.deployment.baseline_metric, evidence_to=seen))
     return alerts
 
 

@@ -40,10 +40,13 @@ def open_incident(world: World, kind: str, title: str, event_id: str | None) -> 
     return inc
 
 
-def detect(world: World, kinds: set[str], by: str, at: float) -> list[Incident]:
-    """Mark matching undetected incidents as detected at ``at``; trigger their response."""
+def detect(world: World, kinds: set[str], by: str, at: float, evidence_to: float | None = None) -> list[Incident]:
+    """Mark matching undetected incidents as detected at ``at``; trigger their response. An alert detects only
+    what its evidence could show: an incident that started after the last case it looked at (a performance
+    alert reads cases decided weeks ago, whose labels have just arrived) is not its doing."""
+    seen = world.now if evidence_to is None else evidence_to
     found = [i for i in world.response.incidents if i.kind in kinds and i.detected_day is None and i.open
-             and i.start_day <= world.now]
+             and i.start_day <= seen]
     for inc in found:
         inc.detected_day = max(at, inc.start_day)
         inc.detected_by = by
@@ -66,7 +69,7 @@ def raise_alert(world: World, alert: Alert) -> None:
 def _act_on_alert(world: World, alert: Alert, delay: float):
     if delay > 0:
         yield world.env.timeout(delay)
-    detect(world, SIGNALS[alert.signal].detects, f"{alert.signal} alert", world.now)
+    detect(world, SIGNALS[alert.signal].detects, f"{alert.signal} alert", world.now, alert.evidence_to)
     if SIGNALS[alert.signal].retrains and world.plan["retraining.mode"] == "triggered":
         start_retraining(world, f"{alert.signal} alert")
 

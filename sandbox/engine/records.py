@@ -14,6 +14,7 @@ class Alert:
     value: float | None = None
     threshold: float | None = None
     columns: tuple[str, ...] = ()  # data drift: the columns that drifted
+    evidence_to: float | None = None  # the last day of cases its evidence covers (labels arrive late); None: today
 
     @property
     def keys(self) -> set[str]:
@@ -23,7 +24,7 @@ class Alert:
     def to_dict(self) -> dict:
         d = asdict(self)
         d["day"] = round(self.day, 4)
-        del d["columns"]
+        del d["columns"], d["evidence_to"]
         return d
 
 

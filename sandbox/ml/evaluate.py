@@ -196,6 +196,9 @@ def _cross_validation(model: ModelVersion, train: TrainingSet, scenario: Scenari
     return {"folds": 5, "scoring": scoring, "mean": float(scores.mean()), "std": float(scores.std())}
 
 
+GATE_REASONS = ("performance", "fairness_unchecked", "fairness_limit")  # why a promotion gate can say no-go
+
+
 def promotion_gate(evaluation: Evaluation, scenario: Scenario, plan) -> dict:
     """The go/no-go decision for putting a model into service."""
     gate = plan["evaluation.promotion_gate"]
@@ -204,18 +207,22 @@ def promotion_gate(evaluation: Evaluation, scenario: Scenario, plan) -> dict:
         metric = "mae" if scenario.task.type == "regression" else "accuracy"
     value = evaluation.metrics[metric]
     lower_is_better = metric in ("mae", "rmse")
-    reasons = []
+    reasons, codes = [], []  # what stopped the model, in words and as one of GATE_REASONS
     if gate in ("performance", "performance_and_fairness"):
         passes = value <= scenario.policy.min_metric if lower_is_better else value >= scenario.policy.min_metric
         if not passes:
             reasons.append(f"{metric} {value:.3f} does not meet the required {scenario.policy.min_metric:g}")
+            codes.append("performance")
     if gate == "performance_and_fairness":
         if not evaluation.audited:
             reasons.append("fairness cannot be checked: no per-group audit was done")
+            codes.append("fairness_unchecked")
         elif not evaluation.fairness["within_limit"]:
             f = evaluation.fairness
             reasons.append(f"{f['metric']} {f['value']:.3f} exceeds the agency's limit {f['limit']:g}")
-    return {"gate": gate, "metric": metric, "value": float(value), "go": not reasons, "reasons": reasons}
+            codes.append("fairness_limit")
+    return {"gate": gate, "metric": metric, "value": float(value), "go": not reasons, "reasons": reasons,
+            "codes": codes}
 
 
 def split_holdout(df: pd.DataFrame, seed: int, share: float = 0.25) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -71,7 +71,7 @@ def _ablations(ablations: list[dict]) -> str:
     return (f"<h2>Single-decision changes of the expert plan</h2><p>{still} of {len(ablations)} changes move "
             "nothing (highlighted). The change is the mean over the seeds against the expert on the same seed.</p>"
             "<table><caption>Each decision changed alone, sorted by effect</caption><tr><th>Decision</th>"
-            "<th>Changed to</th><th>Score change</th><th>Named in the feedback</th><th></th></tr>"
+            "<th>Changed to</th><th>Score change</th><th>Named in the feedback</th><th>Note</th></tr>"
             f"{''.join(rows)}</table>")
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import html
 from statistics import mean
 
+from sandbox.scoring.delivery import headline
+
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")  # Okabe–Ito
 PANELS = (  # timeline key, title, y-axis label
     ("accuracy", "Accuracy of automated decisions (hindsight)", "accuracy"),
@@ -25,6 +27,9 @@ def render(result: dict) -> str:
     sc, plan, k = result["scenario"], result["plan"], result["kpis"]
     title = f"{sc['title']} — plan '{plan['name']}', seed {result['seed']}, {sc['difficulty']}"
     parts = [f"<h1>{_e(title)}</h1>"]
+    stopped = headline(result)
+    if stopped:
+        parts.append(f"<p class='lost headline-note' role=note><strong>{_e(stopped)}</strong></p>")
     if result.get("score"):
         parts.append(_score(result["score"]))
     parts.append(_kpis(k, result["scenario"].get("task", "classification")))

@@ -10,6 +10,9 @@ rescores without re-running anything. Names:
   ``start_day``, ``detected_day``, ``time_to_detect_days``, ``time_to_recover_days``, ``harms``,
   ``excess_harms``, ``detected_by``, ``open_at_end``) and ``run.events.kinds`` (list);
 * ``run.governance.<kind>.passed``;
+* ``run.delivery.<...>``: whether a model served (``served``, ``served_days``), the versions trained and
+  stopped by the gate (``versions``, ``blocked``), the gate's commonest reason and what could change it
+  (``reason``, ``advice``; see ``sandbox.scoring.delivery``);
 * ``run.evaluation.initial.<...>`` (metrics, fairness, robustness, gate), ``run.evaluation.retrains``
   (count of retrained versions, whether or not they went into service);
 * ``ref.<...>``: the same ``run.`` facts from the expert plan replayed on the same seed;
@@ -19,6 +22,8 @@ rescores without re-running anything. Names:
 from __future__ import annotations
 
 from typing import Any
+
+from sandbox.scoring.delivery import delivery
 
 MITIGATIONS = (  # in the manner of the AIA's mitigation questions: what lowers the impact score
     ("problem.oversight", lambda v: v in ("review_adverse", "review_all")),
@@ -58,6 +63,9 @@ def run_facts(result: dict, prefix: str = "run") -> dict[str, Any]:
             facts[f"{base}.{key}"] = inc.get(key)
     for g in result["governance"]:
         facts.setdefault(f"{prefix}.governance.{g['kind']}.passed", g["passed"])
+    for key, value in delivery(result).items():
+        if key != "codes":
+            facts[f"{prefix}.delivery.{key}"] = value
     ev = result["evaluation"]
     _flatten(ev["initial"], f"{prefix}.evaluation.initial", facts, skip={"groups"})
     facts[f"{prefix}.evaluation.retrains"] = len(ev["retrains"])

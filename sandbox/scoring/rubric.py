@@ -118,6 +118,26 @@ class Criterion(Frozen):
         return max(lv.points for lv in self.levels)
 
 
+class Cap(Frozen):
+    """A ceiling on the total: when its conditions hold, the total is at most ``max_total`` and the band says
+    why (a year in which no model served fails delivery, however good the paperwork)."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_.\-]*$")
+    title: str
+    when: list[Condition] = Field(min_length=1, description="All must hold.")
+    max_total: float = Field(ge=0, le=100)
+    band: str = Field(description="Shown instead of the readiness band while the cap holds.")
+    feedback: str = Field(description="What the learner reads first; {fact} placeholders show the evidence.")
+    lesson: str = Field(description="Lesson section that teaches this, as 'lessons/<file>.md#<anchor>'.")
+
+    @model_validator(mode="after")
+    def _placeholders(self) -> Cap:
+        for name in PLACEHOLDER.findall(self.feedback):
+            if not name.startswith(FACT_PREFIXES):
+                raise ValueError(f"feedback placeholder '{{{name}}}' is not a fact")
+        return self
+
+
 class Section(Frozen):
     id: str
     title: str
@@ -174,6 +194,7 @@ class RubricFile(Frozen):
     sections: list[Section] = []
     criteria: list[Criterion] = []
     replaces: list[str] = Field(default=[], description="Core criteria this scenario's rubric drops.")
+    caps: list[Cap] = Field(default=[], description="Ceilings on the total; a scenario's are added to the core's.")
     peer: PeerSection | None = Field(default=None, description="The peer section; a scenario's replaces the "
                                      "core's whole.")
 
@@ -184,6 +205,7 @@ class Rubric(Frozen):
     sections: list[Section]
     criteria: list[Criterion]
     peer: PeerSection
+    caps: list[Cap] = []
 
     def section(self, sid: str) -> Section:
         return next(s for s in self.sections if s.id == sid)
@@ -225,7 +247,18 @@ def _combine(core: RubricFile, own: RubricFile | None, core_doc, doc, lessons_di
     problems = _cross_check(sections, criteria, lessons_dir) + _peer_check(peer, peer_doc, sections, lessons_dir)
     if problems:
         raise LoadError(problems)
-    return Rubric(id=rid, title=title, sections=sections, criteria=[c for c, _, _ in criteria], peer=peer)
+    caps = [*core.caps, *(own.caps if own is not None else [])]
+    anchors = _anchors(lessons_dir)
+    for cap, cap_doc, i in [*((c, core_doc, i) for i, c in enumerate(core.caps)),
+                            *((c, doc, i) for i, c in enumerate(own.caps if own is not None else []))]:
+        why = None if anchors is None else link_problem(anchors, cap.lesson)
+        if why:
+            problems.append(Problem(str(cap_doc.path), cap_doc.line_of(("caps", i, "lesson")), f"caps[{i}].lesson",
+                                    why))
+    if problems:
+        raise LoadError(problems)
+    return Rubric(id=rid, title=title, sections=sections, criteria=[c for c, _, _ in criteria], peer=peer,
+                  caps=caps)
 
 
 def _layered(core: RubricFile, core_doc, own: RubricFile | None, doc) -> list[tuple]:

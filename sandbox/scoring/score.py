@@ -103,20 +103,33 @@ def score(result: dict, rubric: Rubric, impact_questions: list, reference: dict 
     readiness = min((s["points"] for s in ml), default=0.0)
     got, top = sum(c["points"] for c in criteria), sum(c["max_points"] for c in criteria)
     total = round(100 * got / top, 1) if top else 0.0
-    return {"total": total, "band": readiness_band(readiness), "readiness": readiness,
+    band = readiness_band(readiness)
+    capped = [cap for cap in rubric.caps if all(holds(c, facts) for c in cap.when)]
+    caps = []
+    for cap in capped:
+        caps.append({"id": cap.id, "title": cap.title, "max_total": cap.max_total, "band": cap.band,
+                     "feedback": fill(cap.feedback, facts), "lesson": cap.lesson,
+                     "points_lost": round(max(0.0, total - cap.max_total), 1)})
+    if capped:
+        total = min(total, min(cap.max_total for cap in capped))
+        band = min(capped, key=lambda cap: cap.max_total).band
+    return {"total": total, "band": band, "readiness": readiness, "caps": caps,
             "readiness_section": min(ml, key=lambda s: s["points"])["id"] if ml else None,
             "impact_level": ["I", "II", "III", "IV"][facts["impact.level"] - 1],
             "rubric": rubric.id, "reference_plan": reference["plan"]["name"] if reference else None,
-            "sections": sections, "criteria": criteria, "improvements": improvements(criteria)}
+            "sections": sections, "criteria": criteria, "improvements": improvements(criteria, caps)}
 
 
-def improvements(criteria: list[dict], n: int = 3) -> list[dict]:
-    """The criteria with most points to gain (ties: outcome before decision, then rubric order)."""
+def improvements(criteria: list[dict], caps: list[dict] = (), n: int = 3) -> list[dict]:
+    """A cap that holds comes first (lifting it is worth the points it took); then the criteria with most points
+    to gain (ties: outcome before decision, then rubric order)."""
     lost = [c for c in criteria if c["points"] < c["max_points"]]
     order = {"outcome": 0, "consistency": 1, "decision": 2}
     ranked = sorted(enumerate(lost), key=lambda t: (t[1]["points"] - t[1]["max_points"], order[t[1]["kind"]], t[0]))
-    return [{"id": c["id"], "title": c["title"], "points_to_gain": c["max_points"] - c["points"],
-             "advice": c["improvement"] or c["feedback"], "lesson": c["lesson"]} for _, c in ranked[:n]]
+    lifted = [{"id": cap["id"], "title": cap["title"], "points_to_gain": cap["points_lost"],
+               "advice": cap["feedback"], "lesson": cap["lesson"]} for cap in caps if cap["points_lost"] > 0]
+    return (lifted + [{"id": c["id"], "title": c["title"], "points_to_gain": c["max_points"] - c["points"],
+                       "advice": c["improvement"] or c["feedback"], "lesson": c["lesson"]} for _, c in ranked])[:n]
 
 
 def fill(text: str, facts: dict[str, Any]) -> str:
