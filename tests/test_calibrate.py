@@ -154,3 +154,29 @@ def test_the_flagship_sweep_plans_include_its_own_plans(tmp_path):
     assert len(keys) == 3 + 2 + len(ablations)
     assert load_plan(flagship(), "expert").to_dict() == todo[0].plan
     assert FLAGSHIP == flagship().id
+
+
+def test_the_plan_a_sweep_found_crashing_the_engine_now_plays():
+    """A bad release reads one input as zero; a model that never took that input (its source not integrated)
+    is unharmed. Tax compliance's second random plan takes only the primary source, so the release's defect
+    named a column its model lacked, and scoring failed once data cleaning decoded the inputs."""
+    from sandbox.engine import Simulation
+
+    loaded = load_scenario("tax-compliance")
+    plan = sweep_plans.random_plan(loaded, expert_plan(loaded), 1)
+    assert plan["data.sources"] == ["primary"] and plan["data.cleaning"] == "full"
+    result = Simulation(loaded, plan, seed=1).run()
+    assert any(i["kind"] == "bad_release" for i in result["incidents"])
+
+
+def test_a_run_the_engine_cannot_play_is_reported_with_its_plan_and_seed(tiny_with_expert, monkeypatch):
+    import sandbox.runs.scored as scored_module
+    from sandbox.calibrate.sweep import Job, play_batch
+
+    def broken(*args, **kwargs):
+        raise ValueError("length mismatch")
+
+    monkeypatch.setattr(scored_module, "scored_run", broken)
+    plan = load_plan(load_scenario(tiny_with_expert), "expert").to_dict()
+    rows = play_batch(str(tiny_with_expert), "standard", [Job("plan:expert", plan, 3)], {})
+    assert rows == [{"key": "plan:expert", "seed": 3, "plan": plan, "error": "ValueError: length mismatch"}]

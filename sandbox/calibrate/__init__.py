@@ -20,6 +20,14 @@ from sandbox.spec.loader import LoadedScenario, load_plan
 ENGINE_FIELDS = ("engine", "workers", "wall_s")  # the fields that may differ between two engines' sweeps
 
 
+class SweepError(Exception):
+    """Runs the engine could not play: each with its plan, seed and error (a bug to fix before a workshop)."""
+
+    def __init__(self, failed: list[dict]):
+        self.failed = failed
+        super().__init__(f"{len(failed)} run(s) failed")
+
+
 def _own_plans(loaded: LoadedScenario) -> list[str]:
     return sorted(p.stem for p in (loaded.folder / "plans").glob("*.yaml"))
 
@@ -60,6 +68,9 @@ def calibrate(loaded: LoadedScenario, seeds: int = 2, randoms: int = 20, with_ab
             if progress is not None:
                 progress(len(done), len(todo))
         name, count = eng.name, eng.workers
+    failed = [row for row in done.values() if "error" in row]
+    if failed:
+        raise SweepError(sorted(failed, key=lambda r: (r["key"], r["seed"])))
     result = _report(loaded, difficulty, seeds, randoms, ablations, done)
     result["checks"] = verdicts(result)
     return result | {"engine": name, "workers": count, "wall_s": round(time.perf_counter() - started, 2)}

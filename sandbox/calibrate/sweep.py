@@ -122,7 +122,12 @@ def play_batch(folder: str, difficulty: str, jobs: list[Job], references: dict[i
     with threadpool_limits(limits=1):
         for job in jobs:
             plan = Plan(job.plan["name"], dict(job.plan["decisions"]), dict(job.plan.get("impact_answers") or {}))
-            result = scored_run(loaded, plan, job.seed, difficulty, reference=references.get(job.seed))
+            try:
+                result = scored_run(loaded, plan, job.seed, difficulty, reference=references.get(job.seed))
+            except Exception as exc:  # a plan the engine cannot play is a finding: reported, the sweep goes on
+                out.append({"key": job.key, "seed": job.seed, "plan": job.plan,
+                            "error": f"{type(exc).__name__}: {exc}"})
+                continue
             out.append(summary(job, result))
     return out
 

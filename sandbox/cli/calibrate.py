@@ -39,7 +39,7 @@ def cmd_calibrate(args) -> int:
         for p in problems:
             print(p, file=sys.stderr)
         return 1
-    from sandbox.calibrate import calibrate, jobs
+    from sandbox.calibrate import SweepError, calibrate, jobs
     from sandbox.calibrate.sweep import SCHEDULER_ENV, cores
 
     try:
@@ -60,6 +60,16 @@ def cmd_calibrate(args) -> int:
         try:
             result = calibrate(loaded, args.seeds, args.random, not args.no_ablations, args.difficulty,
                                args.scheduler, args.workers, progress)
+        except SweepError as exc:
+            bar.close()
+            for row in exc.failed:
+                print(f"error: the engine could not play plan '{row['plan']['name']}' on seed {row['seed']}: "
+                      f"{row['error']}", file=sys.stderr)
+            if args.json:
+                args.json.write_text(json.dumps({"scenario": loaded.id, "failed": exc.failed}, indent=1,
+                                                sort_keys=True) + "\n", encoding="utf-8")
+                print(f"the failed plans are in {args.json}: play one with 'sandbox run'", file=sys.stderr)
+            return 1
         except (OSError, RuntimeError) as exc:  # a scheduler that cannot be reached, Dask missing for one
             print(f"error: {exc}", file=sys.stderr)
             return 1

@@ -13,6 +13,7 @@ import pandas as pd
 
 from sandbox.engine.records import Alert
 from sandbox.ml import drift
+from sandbox.spec.scenario import fairness_words
 
 GATE_UNKNOWN_SHARE = 0.01
 GATE_MISSING_MARGIN = 0.10
@@ -105,9 +106,7 @@ def fairness_kind(sc) -> str:
 
 
 def fairness_name(sc) -> str:
-    return {"demographic_parity_difference": "selection-rate gap", "equalized_odds_difference":
-            "equalized-odds gap (true or false positive rates)", "error_gap": "error gap between groups"
-            }[sc.policy.fairness.metric] if sc.task.type == "classification" else "error gap between groups"
+    return fairness_words(sc.policy.fairness.metric, sc.task.type)
 
 
 def group_counts(log, kind: str, now: float | None = None) -> dict[str, list[float]]:

@@ -280,8 +280,8 @@ def feature_kinds_all(scenario: Scenario) -> dict[str, str]:
 def predict_scores(model: ModelVersion, X: pd.DataFrame, task_type: str) -> tuple[np.ndarray, np.ndarray]:
     """Scores for the rows the model can take, and a mask of the rows it could score."""
     X = X[model.columns]
-    if model.defect:
-        X = X.assign(**{model.defect: 0.0})  # the bad release reads this input as zero
+    if model.defect in X.columns:  # the bad release reads this input as zero (a model without it is unharmed)
+        X = X.assign(**{model.defect: 0.0})
     ok = np.ones(len(X), dtype=bool)
     if not model.accepts_missing and model.numeric:
         ok = ~X[model.numeric].isna().any(axis=1).to_numpy()

@@ -6,6 +6,7 @@ rescores without re-running anything. Names:
 * ``plan.<decision id>`` — every decision, e.g. ``plan.monitoring.signals``;
   ``plan.impact_answers.<question>``;
 * ``run.kpis.<name>``; ``run.alerts.signals`` (list); ``run.alerts.first.<signal>`` (day);
+  ``run.alerts.count`` and ``run.alerts.count.<signal>``; ``run.fairness.name`` (the policy's metric in words);
 * ``run.incident.<kind>.<field>`` for the first incident of each kind (``present``, ``detected``,
   ``start_day``, ``detected_day``, ``time_to_detect_days``, ``time_to_recover_days``, ``harms``,
   ``excess_harms``, ``detected_by``, ``open_at_end``) and ``run.events.kinds`` (list);
@@ -24,6 +25,8 @@ from __future__ import annotations
 from typing import Any
 
 from sandbox.scoring.delivery import delivery
+from sandbox.spec.events import SIGNALS
+from sandbox.spec.scenario import fairness_words
 
 MITIGATIONS = (  # in the manner of the AIA's mitigation questions: what lowers the impact score
     ("problem.oversight", lambda v: v in ("review_adverse", "review_all")),
@@ -48,6 +51,9 @@ def run_facts(result: dict, prefix: str = "run") -> dict[str, Any]:
         facts[f"{prefix}.kpis.fairness_within_limit"] = kpis["fairness_gap"] <= kpis["fairness_limit"]
     delay = result["scenario"].get("label_delay_days", 0)
     facts[f"{prefix}.alerts.signals"] = [a["signal"] for a in result["alerts"]]
+    facts[f"{prefix}.alerts.count"] = len(result["alerts"])
+    for signal in SIGNALS:
+        facts[f"{prefix}.alerts.count.{signal}"] = sum(a["signal"] == signal for a in result["alerts"])
     for a in result["alerts"]:
         facts.setdefault(f"{prefix}.alerts.first.{a['signal']}", a["day"])
     facts[f"{prefix}.events.kinds"] = [e["kind"] for e in result["events"]]
@@ -67,6 +73,9 @@ def run_facts(result: dict, prefix: str = "run") -> dict[str, Any]:
         if key != "codes":
             facts[f"{prefix}.delivery.{key}"] = value
     ev = result["evaluation"]
+    metric = (ev["initial"].get("fairness") or {}).get("metric")
+    if metric:
+        facts[f"{prefix}.fairness.name"] = fairness_words(metric, result["scenario"].get("task", "classification"))
     _flatten(ev["initial"], f"{prefix}.evaluation.initial", facts, skip={"groups"})
     facts[f"{prefix}.evaluation.retrains"] = len(ev["retrains"])
     return {k: v for k, v in facts.items() if v is not None}

@@ -308,6 +308,16 @@ class FairnessLimit(Frozen):
     attribute: str
 
 
+FAIRNESS_WORDS = {"demographic_parity_difference": "selection-rate gap",
+                  "equalized_odds_difference": "equalized-odds gap (true or false positive rates)",
+                  "error_gap": "error gap between groups"}
+
+
+def fairness_words(metric: str, task: str) -> str:
+    """The policy's fairness metric as a learner reads it (a regression's gap is always in errors)."""
+    return FAIRNESS_WORDS[metric] if task == "classification" else FAIRNESS_WORDS["error_gap"]
+
+
 class Policy(Frozen):
     fairness: FairnessLimit
     max_wait_days: float = Field(default=10, gt=0)
