@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from sandbox.cli import main
-from tests.conftest import ROOT
+from tests.conftest import FLAGSHIP, ROOT
 
 
 @pytest.fixture
@@ -199,3 +199,24 @@ def test_saved_plans_gain_new_decisions_and_lose_retired_ones(tmp_path):
     with pytest.raises(StoreError, match="did you mean 'monitoring.cadence'"):
         store.save_decisions(attempt, {"monitoring.cadance": "daily"})
     assert store.save_decisions(attempt, {"scenario.staffing": full["decisions"]["scenario.staffing"]})
+
+
+def test_options_that_do_not_fit_the_task_are_refused_not_offered_and_not_defaults(scenario_copy, capsys):
+    from sandbox.spec.decisions import in_phase
+    from sandbox.spec.loader import load_plan, load_scenario, saved_plan
+
+    path = scenario_copy / "plans" / "naive.yaml"
+    line = _replace(path, "  problem.success_metric: accuracy", "  problem.success_metric: mae")
+    code, lines = _validate(capsys, path)
+    assert code == 1
+    assert f"{path}:{line}: decisions.problem.success_metric: 'mae' does not fit a classification task; " \
+           "allowed: accuracy, balanced_accuracy, recall, precision, f1" in lines
+    ambulance = load_scenario("ambulance-demand")  # a regression
+    defaults = load_plan(ambulance, None)
+    assert defaults["problem.success_metric"] == "mae" and defaults["model.algorithm"] == "linear_regression"
+    assert "model.class_weight" not in [k for k, _ in in_phase("development", ambulance.scenario)]
+    assert "model.class_weight" in [k for k, _ in in_phase("development", load_scenario(FLAGSHIP).scenario)]
+    old = {"name": "mine", "decisions": {**defaults.decisions, "problem.success_metric": "accuracy",
+                                         "model.algorithm": "logistic_regression"}}
+    again = saved_plan(old, ambulance.scenario)["decisions"]  # saved before the task's options were enforced
+    assert again["problem.success_metric"] == "mae" and again["model.algorithm"] == "linear_regression"

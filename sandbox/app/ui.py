@@ -117,8 +117,8 @@ def _input(key: str, d: Any, value: Any, loaded: LoadedScenario) -> Any:
     if d.kind == "subset":
         options = list(d.choices or ("primary", *loaded.scenario.source_ids()))
         return st.multiselect(d.question, options, default=[v for v in value if v in options], key=f"w.{key}")
-    options = list(d.choices)
-    return st.selectbox(d.question, options, index=options.index(value) if value in options else 0,
+    offered = list(options(d, loaded.scenario.task.type))  # those that fit the scenario's task
+    return st.selectbox(d.question, offered, index=offered.index(value) if value in offered else 0,
                         key=f"w.{key}")
 
 

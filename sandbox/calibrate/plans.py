@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from sandbox.spec.decisions import BY_ID, FOR_TASK, Plan, most_thorough
+from sandbox.spec.decisions import BY_ID, Plan, most_thorough, options
 from sandbox.spec.loader import LoadedScenario, plan_from_dict
 
 RANDOM_PLANS = 20260  # the random plans' stream: plan i is drawn from default_rng([RANDOM_PLANS, i])
@@ -44,7 +44,7 @@ def _options(loaded: LoadedScenario, key: str) -> tuple[str, Any]:
     decision = BY_ID[key]
     if decision.kind == "subset":
         return "subset", tuple(c for c in (decision.choices or loaded.scenario.source_ids()) if c != "primary")
-    return decision.kind, FOR_TASK[loaded.scenario.task.type].get(key, decision.choices)
+    return decision.kind, options(decision, loaded.scenario.task.type)
 
 
 def _checked(loaded: LoadedScenario, name: str, decisions: dict, answers: dict) -> Plan:
@@ -60,7 +60,8 @@ def gold_plated(loaded: LoadedScenario, base: Plan) -> Plan:
         if own is not None:
             decisions[key] = list(own.choices)[-1]
         else:
-            decisions[key] = most_thorough(BY_ID[key], current, loaded.scenario.source_ids())
+            decisions[key] = most_thorough(BY_ID[key], current, loaded.scenario.source_ids(),
+                                           loaded.scenario.task.type)
     return _checked(loaded, "gold-plated", decisions, dict(base.impact_answers))
 
 

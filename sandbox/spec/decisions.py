@@ -212,16 +212,28 @@ TRADE_OFFS = {
 CATALOGUE = tuple(replace(d, help=d.help or TRADE_OFFS[d.id]) for d in CATALOGUE)
 BY_ID = {d.id: d for d in CATALOGUE}
 
-# The options that mean something for a task: the engine fits a logistic model when a classification plan
-# names linear regression (and a ridge model the other way), and falls back to accuracy or MAE for a metric
-# the task does not have.
+# The options that mean something for a task; a decision left with one option is not offered. The engine would
+# fit a logistic model for a classification plan naming linear regression (and a ridge model the other way),
+# fall back to accuracy or MAE for a metric the task does not have, and ignore class weights in a regression:
+# a plan file naming such an option is refused, and a saved plan holding one takes the task's default.
 FOR_TASK: dict[str, dict[str, tuple[str, ...]]] = {
     "classification": {"model.algorithm": ("logistic_regression", "decision_tree", "random_forest",
                                            "gradient_boosting"),
                        "problem.success_metric": ("accuracy", "balanced_accuracy", "recall", "precision", "f1")},
     "regression": {"model.algorithm": ("linear_regression", "decision_tree", "random_forest", "gradient_boosting"),
-                   "problem.success_metric": ("mae", "rmse")},
+                   "problem.success_metric": ("mae", "rmse"), "model.class_weight": ("none",)},
 }
+
+
+def options(decision: Decision, task: str) -> tuple[str, ...]:
+    """A one-of decision's options that mean something for the task (``FOR_TASK``)."""
+    return FOR_TASK.get(task, {}).get(decision.id, decision.choices)
+
+
+def task_default(decision: Decision, task: str) -> Any:
+    """The decision's default for the task: the catalogue's, or the task's first option when that does not fit."""
+    fitting = options(decision, task)
+    return decision.default if decision.kind != "choice" or decision.default in fitting else fitting[0]
 
 # The gold-plated plan, the calibration's box-ticker: for every decision its most thorough or most expensive
 # option. Yes/no practices are all on; every signal and every data source is taken; a number takes the end of
@@ -254,9 +266,9 @@ THOROUGH: dict[str, Any] = {
 }
 
 
-def most_thorough(decision: Decision, current: Any, source_ids: list[str]) -> Any:
+def most_thorough(decision: Decision, current: Any, source_ids: list[str], task: str = "classification") -> Any:
     """The gold-plated plan's choice for a catalogue decision (see ``THOROUGH``); ``current`` when none is more
-    thorough than another."""
+    thorough than another, or the most thorough does not fit the task."""
     if decision.kind == "bool":
         return True
     if decision.kind == "subset":
@@ -267,7 +279,7 @@ def most_thorough(decision: Decision, current: Any, source_ids: list[str]) -> An
     if decision.kind == "number":
         value = decision.low if rule == "low" else decision.high
         return int(value) if float(value).is_integer() and isinstance(decision.default, int) else value
-    return rule
+    return rule if rule in options(decision, task) else current
 
 
 class UnknownDecision(KeyError):
@@ -371,12 +383,15 @@ def check_choice(decision: Decision, value: Any, source_ids: list[str]) -> str |
     return None
 
 
-def defaults() -> dict[str, Any]:
-    return {d.id: (list(d.default) if isinstance(d.default, tuple) else d.default) for d in CATALOGUE}
+def defaults(task: str = "classification") -> dict[str, Any]:
+    """Every catalogue decision at its default for the task (``task_default``)."""
+    return {d.id: (list(d.default) if isinstance(d.default, tuple) else task_default(d, task)) for d in CATALOGUE}
 
 
 def in_phase(phase: str, scenario) -> list[tuple[str, Any]]:
-    """(id, decision) for a lifecycle phase: the catalogue's, then the scenario's own."""
-    core = [(d.id, d) for d in CATALOGUE if d.phase == phase]
+    """(id, decision) for a lifecycle phase: the catalogue's offered for the scenario's task (a decision left
+    with one option is not offered), then the scenario's own."""
+    task = scenario.task.type
+    core = [(d.id, d) for d in CATALOGUE if d.phase == phase and (d.kind != "choice" or len(options(d, task)) > 1)]
     own = [(k, d) for k, d in scenario.decisions.items() if d.phase == phase]
     return core + own

@@ -10,7 +10,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sandbox.spec.decisions import BY_ID, Plan, PlanFile, check_choice, defaults, normalised
+from sandbox.spec.decisions import (
+    BY_ID,
+    FOR_TASK,
+    Plan,
+    PlanFile,
+    check_choice,
+    defaults,
+    normalised,
+    options,
+    task_default,
+)
 from sandbox.spec.scenario import Scenario
 from sandbox.spec.yamlio import PLAN, LoadError, Problem, YamlDoc, parse_model, quote, read_yaml
 
@@ -107,12 +117,18 @@ def plan_from_dict(data: dict, scenario: Scenario, source: str = "<plan>") -> Pl
 
 
 def saved_plan(plan: dict, scenario: Scenario) -> dict:
-    """A plan as saved (an attempt's, perhaps from an earlier version) with every decision this version has."""
-    return normalised(plan, _all_defaults(scenario))
+    """A plan as saved (an attempt's, perhaps from an earlier version) with every decision this version has; a
+    choice this version does not offer for the scenario's task takes the task's default."""
+    out = normalised(plan, _all_defaults(scenario))
+    task = scenario.task.type
+    for key in FOR_TASK.get(task, {}):
+        if out["decisions"][key] not in options(BY_ID[key], task):
+            out["decisions"][key] = task_default(BY_ID[key], task)
+    return out
 
 
 def _all_defaults(scenario: Scenario) -> dict[str, Any]:
-    out = defaults()
+    out = defaults(scenario.task.type)
     out.update({k: d.default for k, d in scenario.decisions.items()})
     return out
 
@@ -145,4 +161,7 @@ def _decision_problem(key: str, value: Any, scenario: Scenario) -> str | None:
         return f"invalid choice '{quote(value)}'; allowed: {', '.join(choices)}"
     if key not in BY_ID:
         return "unknown decision id"
-    return check_choice(BY_ID[key], value, scenario.source_ids())
+    decision, task = BY_ID[key], scenario.task.type
+    if isinstance(value, str) and value in decision.choices and value not in options(decision, task):
+        return f"'{quote(value)}' does not fit a {task} task; allowed: {', '.join(options(decision, task))}"
+    return check_choice(decision, value, scenario.source_ids())
