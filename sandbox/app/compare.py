@@ -7,8 +7,8 @@ import pandas as pd
 import streamlit as st
 
 from sandbox.app import pages, results, state
-from sandbox.reports.labels import kpi_labels
 from sandbox.reports.run import PALETTE
+from sandbox.spec.labels import kpi_labels
 
 OVERLAY = (("harms", "Harmful decisions per day"), ("backlog", "Cases waiting for a caseworker"),
            ("fairness_gap", "Fairness gap"), ("accuracy", "Accuracy (hindsight)"))

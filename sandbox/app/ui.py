@@ -152,7 +152,7 @@ STEP_RUN_FIXED = ("Your step-by-step run is under way with the decisions it star
 
 
 def key_figures(result: dict) -> pd.DataFrame:
-    from sandbox.reports.labels import kpi_labels
+    from sandbox.spec.labels import kpi_labels
 
     k = result["kpis"]
     rows = []

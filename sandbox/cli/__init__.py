@@ -12,7 +12,7 @@ import os
 import sys
 from pathlib import Path
 
-from sandbox.reports.labels import kpi_labels
+from sandbox.spec.labels import kpi_labels
 from sandbox.spec.yamlio import LoadError
 
 RUN_FILE_MAX_BYTES = 200 * 1024 * 1024  # a year's run result is a few MB

@@ -15,7 +15,7 @@ def build_result(sim) -> dict:
     evaluations = [_public(e) for e in w.deployment.evaluations]
     result = {
         "scenario": {"id": w.sc.id, "title": w.sc.title, "difficulty": sim.difficulty, "task": w.sc.task.type,
-                     "label_delay_days": w.sc.timeline.label_delay_days},
+                     "label_delay_days": w.sc.timeline.label_delay_days, "reviewer": w.sc.operations.reviewer},
         "seed": sim.seed,
         "plan": sim.plan.to_dict(),
         "evaluation": {"initial": evaluations[0], "retrains": evaluations[1:]},

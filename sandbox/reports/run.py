@@ -80,7 +80,7 @@ def _score(s: dict) -> str:
 
 
 def _kpis(k: dict, task: str) -> str:
-    from sandbox.reports.labels import kpi_labels  # the same figures, labels and formats as the CLI's summary
+    from sandbox.spec.labels import kpi_labels  # the same figures, labels and formats as the CLI's summary
 
     rows = "".join(f"<tr><th scope=row>{_e(label.format(**k))}</th><td class=num>"
                    f"{'n/a' if k.get(key) is None else fmt.format(k[key])}</td></tr>"

@@ -7,6 +7,8 @@ rescores without re-running anything. Names:
   ``plan.impact_answers.<question>``;
 * ``run.kpis.<name>``; ``run.alerts.signals`` (list); ``run.alerts.first.<signal>`` (day);
   ``run.alerts.count`` and ``run.alerts.count.<signal>``; ``run.fairness.name`` (the policy's metric in words);
+  ``run.words.<key figure>`` (its name for the task), ``run.words.reviewer`` (the scenario's word for the
+  person who reviews the model's output), ``run.words.metric`` (what the performance monitor measures);
 * ``run.incident.<kind>.<field>`` for the first incident of each kind (``present``, ``detected``,
   ``start_day``, ``detected_day``, ``time_to_detect_days``, ``time_to_recover_days``, ``harms``,
   ``excess_harms``, ``detected_by``, ``open_at_end``) and ``run.events.kinds`` (list);
@@ -26,6 +28,7 @@ from typing import Any
 
 from sandbox.scoring.delivery import delivery
 from sandbox.spec.events import SIGNALS
+from sandbox.spec.labels import kpi_words
 from sandbox.spec.scenario import fairness_words
 
 MITIGATIONS = (  # in the manner of the AIA's mitigation questions: what lowers the impact score
@@ -50,6 +53,11 @@ def run_facts(result: dict, prefix: str = "run") -> dict[str, Any]:
     if kpis.get("fairness_gap") is not None:
         facts[f"{prefix}.kpis.fairness_within_limit"] = kpis["fairness_gap"] <= kpis["fairness_limit"]
     delay = result["scenario"].get("label_delay_days", 0)
+    task = result["scenario"].get("task", "classification")
+    for key, words in kpi_words(task).items():
+        facts[f"{prefix}.words.{key}"] = words
+    facts[f"{prefix}.words.reviewer"] = result["scenario"].get("reviewer", "caseworker")
+    facts[f"{prefix}.words.metric"] = "mean absolute error" if task == "regression" else "accuracy"
     facts[f"{prefix}.alerts.signals"] = [a["signal"] for a in result["alerts"]]
     facts[f"{prefix}.alerts.count"] = len(result["alerts"])
     for signal in SIGNALS:

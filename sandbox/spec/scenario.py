@@ -201,6 +201,8 @@ class Costs(Frozen):
 
 
 class Operations(Frozen):
+    reviewer: str = Field(default="caseworker", description="What the scenario calls one person who reviews "
+                          "the model's output, as a sentence uses it (e.g. 'duty planner', 'asset engineer').")
     caseworkers: int = Field(gt=0, le=2000)
     cases_per_caseworker_per_day: float = Field(gt=0)
     caseworker_accuracy: float = Field(default=0.95, gt=0.5, le=1)

@@ -1,5 +1,5 @@
 """The key figures of a run, with their labels and formats: one table for the command line's summary, the
-HTML report and the app's results and comparison pages."""
+HTML report, the app's results and comparison pages, and the rubric's sentences (``run.words.<figure>``)."""
 
 from __future__ import annotations
 
@@ -22,6 +22,11 @@ REGRESSION_LABELS = {  # a regression task's harms are estimates off by more tha
     "missed_cases": "estimates too low (beyond tolerance)",
     "fairness_gap": "error gap between groups (policy limit {fairness_limit})",
 }
+
+
+def kpi_words(task: str) -> dict[str, str]:
+    """Each key figure's name, as a sentence uses it, for the task type (without the policy limit)."""
+    return {key: label.split(" (policy limit")[0] for key, label, _ in kpi_labels(task)}
 
 
 def kpi_labels(task: str) -> list[tuple[str, str, str]]:
