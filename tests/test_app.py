@@ -166,3 +166,12 @@ def test_a_year_without_a_model_in_service_says_so_first_on_the_results_page(db)
     saved = db.attempt(attempt["id"])
     assert saved["score_total"] <= 60
     assert at.metric[0].value == f"{saved['score_total']:.1f} / 100"
+
+
+def test_a_regression_scenario_offers_only_the_options_that_fit_it(db):
+    at, _ = _new_attempt(db, scenario="ambulance-demand")
+    assert at.selectbox(key="w.problem.success_metric").options == ["mae", "rmse"]
+    _ok(open_page(at, pages.PHASE["development"]).run())
+    assert "linear_regression" in at.selectbox(key="w.model.algorithm").options
+    assert "logistic_regression" not in at.selectbox(key="w.model.algorithm").options
+    assert not [w for w in at.selectbox if w.key == "w.model.class_weight"]

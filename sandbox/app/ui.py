@@ -9,7 +9,7 @@ import streamlit as st
 
 from sandbox.app import pages, state
 from sandbox.reports.inert import markdown as md
-from sandbox.spec.decisions import in_phase
+from sandbox.spec.decisions import in_phase, options
 from sandbox.spec.loader import LESSONS_DIR, LoadedScenario, load_plan, load_scenario, plan_from_dict
 from sandbox.spec.yamlio import LoadError
 
@@ -97,8 +97,8 @@ def phase_of(key: str, loaded: LoadedScenario) -> str:
 def decision_widget(key: str, d: Any, value: Any, loaded: LoadedScenario) -> Any:
     """The decision's input, with what each choice costs and buys written under it."""
     if not hasattr(d, "kind"):  # a scenario's own decision: choices with descriptions
-        options = list(d.choices)
-        return st.radio(d.question, options, index=options.index(value), key=f"w.{key}",
+        choices = list(d.choices)
+        return st.radio(d.question, choices, index=choices.index(value), key=f"w.{key}",
                         format_func=lambda c: f"{c} — {d.choices[c].description}")
     chosen = _input(key, d, value, loaded)
     if d.help:
@@ -115,8 +115,8 @@ def _input(key: str, d: Any, value: Any, loaded: LoadedScenario) -> Any:
         return st.number_input(d.question, min_value=cast(d.low), max_value=cast(d.high), value=cast(value),
                                step=cast(1 if whole else 0.01), key=f"w.{key}")
     if d.kind == "subset":
-        options = list(d.choices or ("primary", *loaded.scenario.source_ids()))
-        return st.multiselect(d.question, options, default=[v for v in value if v in options], key=f"w.{key}")
+        sources = list(d.choices or ("primary", *loaded.scenario.source_ids()))
+        return st.multiselect(d.question, sources, default=[v for v in value if v in sources], key=f"w.{key}")
     offered = list(options(d, loaded.scenario.task.type))  # those that fit the scenario's task
     return st.selectbox(d.question, offered, index=offered.index(value) if value in offered else 0,
                         key=f"w.{key}")
