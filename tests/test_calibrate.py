@@ -180,3 +180,15 @@ def test_a_run_the_engine_cannot_play_is_reported_with_its_plan_and_seed(tiny_wi
     plan = load_plan(load_scenario(tiny_with_expert), "expert").to_dict()
     rows = play_batch(str(tiny_with_expert), "standard", [Job("plan:expert", plan, 3)], {})
     assert rows == [{"key": "plan:expert", "seed": 3, "plan": plan, "error": "ValueError: length mismatch"}]
+
+
+def test_a_model_without_one_source_still_trains_when_its_inputs_are_imputed():
+    """Found by the sweep on tax compliance: with full cleaning, an input whose source is not integrated has no
+    value at all; the imputer dropped it, and gradient boosting's mask of categorical inputs no longer fitted."""
+    from sandbox.engine import Simulation
+
+    loaded = load_scenario("tax-compliance")
+    plan = expert_plan(loaded).with_changes(data__sources=["card_payments", "case_system"])
+    assert plan["data.cleaning"] == "full" and plan["model.algorithm"] == "gradient_boosting"
+    result = Simulation(loaded, plan, seed=1).run()
+    assert any(day["model_version"] for day in result["timeline"])

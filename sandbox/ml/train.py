@@ -155,9 +155,12 @@ def build_pipeline(scenario: Scenario, plan, numeric: list[str], categorical: li
     # of at most MAX_NATIVE_CATEGORIES) and needs no scaling; linear models, single trees and forests get
     # scaled numbers and one-hot categories.
     native = plan["model.algorithm"] == "gradient_boosting" and not decorrelate and few_categories
-    num_steps = ([SimpleImputer(strategy="median")] if full else []) + ([] if native else [StandardScaler()])
-    cat_steps = [_CategoryCodes()] + ([SimpleImputer(strategy="most_frequent", missing_values=MISSING_CODE)]
-                                      if full else [])
+    # An input with no value at all (its source not integrated) stays a column, so the columns the model sees,
+    # and gradient boosting's mask of which are categories, do not depend on what the imputer found.
+    num_steps = ([SimpleImputer(strategy="median", keep_empty_features=True)] if full else []) + \
+        ([] if native else [StandardScaler()])
+    cat_steps = [_CategoryCodes()] + ([SimpleImputer(strategy="most_frequent", missing_values=MISSING_CODE,
+                                                     keep_empty_features=True)] if full else [])
     if not native:
         cat_steps.append(OneHotEncoder(handle_unknown="ignore", sparse_output=False))
     columns = ColumnTransformer([("num", make_pipeline(*num_steps) if num_steps else "passthrough", numeric),
