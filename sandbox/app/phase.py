@@ -6,6 +6,8 @@ import streamlit as st
 
 from sandbox.app import evidence, pages, state, ui
 from sandbox.app.state import PHASE_TITLES
+from sandbox.reports.inert import markdown as md
+from sandbox.spec.costs import budget_words, setup_words
 
 NEXT = {**{p: pages.PHASE[q] for p, q in zip(list(PHASE_TITLES), list(PHASE_TITLES)[1:], strict=False)},
         "governance": pages.PLAY}
@@ -19,6 +21,9 @@ def phase_page(phase: str) -> None:
         ui.lesson_panel(phase)
     with main:
         EVIDENCE.get(phase, lambda a, s: None)(attempt, loaded)
+        if phase == "problem":
+            st.info(md(budget_words(loaded.scenario)), icon=":material/account_balance:")
+        st.caption(md(setup_words(attempt["plan"]["decisions"], loaded.scenario)))
         _form(phase, attempt, loaded)
         label = "Next: play the year" if phase == "governance" else "Next phase"
         pages.link(NEXT[phase], label=label, icon=":material/arrow_forward:")

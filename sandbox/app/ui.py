@@ -9,6 +9,7 @@ import streamlit as st
 
 from sandbox.app import pages, state
 from sandbox.reports.inert import markdown as md
+from sandbox.spec.costs import cost_words
 from sandbox.spec.decisions import in_phase, options
 from sandbox.spec.loader import LESSONS_DIR, LoadedScenario, load_plan, load_scenario, plan_from_dict
 from sandbox.spec.yamlio import LoadError
@@ -103,6 +104,9 @@ def decision_widget(key: str, d: Any, value: Any, loaded: LoadedScenario) -> Any
     chosen = _input(key, d, value, loaded)
     if d.help:
         st.caption(d.help)
+    cost = cost_words(key, loaded.scenario)
+    if cost:
+        st.caption(cost)
     return chosen
 
 
@@ -183,7 +187,8 @@ def score_panel(score: dict) -> None:
     st.markdown(f"**Readiness** (ML Test Score): {score['band']}")
     st.markdown("#### Three most valuable improvements")
     for imp in score.get("improvements", []):
-        st.markdown(f"**{imp['title']}** (+{imp['points_to_gain']:g} points): {imp['advice']}")
+        gain = f" (+{imp['points_to_gain']:g} points)" if imp["points_to_gain"] > 0 else ""
+        st.markdown(f"**{imp['title']}**{gain}: {imp['advice']}")
         lesson_link(imp["lesson"])
     with st.expander("Every criterion, with its feedback"):
         rows = [{"criterion": c["title"], "points": f"{c['points']:g} / {c['max_points']:g}",

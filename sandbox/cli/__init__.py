@@ -219,7 +219,8 @@ def score_summary(score: dict) -> str:
     if score["improvements"]:
         lines += ["", "Most valuable improvements"]
         for n, imp in enumerate(score["improvements"], 1):
-            lines.append(f"  {n}. {imp['title']} (+{imp['points_to_gain']:g}): {imp['advice']}  [{imp['lesson']}]")
+            gain = f" (+{imp['points_to_gain']:g})" if imp["points_to_gain"] > 0 else ""
+            lines.append(f"  {n}. {imp['title']}{gain}: {imp['advice']}  [{imp['lesson']}]")
     return "\n".join(lines)
 
 

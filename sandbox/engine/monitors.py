@@ -17,7 +17,6 @@ from sandbox.spec.scenario import fairness_words
 
 GATE_UNKNOWN_SHARE = 0.01
 GATE_MISSING_MARGIN = 0.10
-CADENCE_DAYS = {"daily": 1, "weekly": 7, "monthly": 30}
 PERFORMANCE_WINDOW_DAYS = 28
 MIN_WINDOW_DAYS = 7  # a daily check looks at the trailing week, as production monitors do
 MIN_LABELS = 100

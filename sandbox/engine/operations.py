@@ -262,7 +262,7 @@ def retraining(env, world, reason: str):
     attempt = world.deployment.retrain_count
     world.log("operations", "retraining started", reason)
     yield env.timeout(ops.retraining_days[pipeline])
-    world.add_cost(world.sc.operations.costs.retraining_run)
+    world.spend(world.sc.operations.costs.retraining_run)
     world.deployment.last_retrain_day = env.now
     if rng_for(world.seed, Stream.RETRAIN, attempt).random() < ops.retraining_failure_rate[pipeline]:
         world.deployment.retraining = False

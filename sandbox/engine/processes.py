@@ -13,6 +13,7 @@ from sandbox.engine.clock import BATCH_TIME, CLOSE_TIME, EVENT_TIME, MONITOR_TIM
 from sandbox.engine.governance import handle
 from sandbox.engine.operations import (
     detect,
+    go_live,
     open_incident,
     raise_alert,
     recover,
@@ -22,6 +23,7 @@ from sandbox.engine.operations import (
 )
 from sandbox.engine.records import Alert
 from sandbox.engine.timeline import record_day
+from sandbox.spec.costs import CADENCE_DAYS
 from sandbox.spec.events import DRIFT_KINDS, GOVERNANCE_KINDS, EventKind
 from sandbox.spec.scenario import Knob
 
@@ -52,7 +54,7 @@ def review(env, world, log, rows: np.ndarray, correct: np.ndarray):
 
 def monitoring(env, world):
     """The plan's monitors at their cadence; system health is watched daily if chosen."""
-    cadence = monitors.CADENCE_DAYS[world.plan["monitoring.cadence"]]
+    cadence = CADENCE_DAYS[world.plan["monitoring.cadence"]]
     signals = set(world.plan["monitoring.signals"])
     for d in range(world.horizon):
         yield env.timeout(d + MONITOR_TIME - env.now)
@@ -65,6 +67,14 @@ def monitoring(env, world):
         if (d + 1) % cadence == 0:
             for alert in monitors.run_checks(world, d, cadence):
                 raise_alert(world, alert)
+
+
+def launch(env, world, model):
+    """The model goes live on the launch day, once the set-up work the team could not fit in before the go-live
+    date is done; until then every case goes to caseworkers."""
+    yield env.timeout(world.launch_day - env.now)
+    if world.deployment.champion is None:
+        go_live(world, model)
 
 
 def event(env, world, ev):
@@ -144,7 +154,7 @@ def _source_used(world, source: str) -> bool:
 
 def scheduled_retraining(env, world):
     interval = world.plan["retraining.interval_days"]
-    t = interval
+    t = world.launch_day + interval  # the schedule starts when the service launches
     while t < world.horizon:
         yield env.timeout(t + 0.1 - env.now)
         start_retraining(world, "scheduled retrain")

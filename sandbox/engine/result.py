@@ -8,6 +8,7 @@ import math
 import numpy as np
 
 from sandbox.engine import monitors
+from sandbox.engine.timeline import running_cost
 
 
 def build_result(sim) -> dict:
@@ -15,7 +16,10 @@ def build_result(sim) -> dict:
     evaluations = [_public(e) for e in w.deployment.evaluations]
     result = {
         "scenario": {"id": w.sc.id, "title": w.sc.title, "difficulty": sim.difficulty, "task": w.sc.task.type,
-                     "label_delay_days": w.sc.timeline.label_delay_days, "reviewer": w.sc.operations.reviewer},
+                     "label_delay_days": w.sc.timeline.label_delay_days, "reviewer": w.sc.operations.reviewer,
+                     "max_wait_days": w.sc.policy.max_wait_days,
+                     "target_harm_reduction": w.sc.policy.target_harm_reduction,
+                     "over_budget": w.sc.resources.over_budget},
         "seed": sim.seed,
         "plan": sim.plan.to_dict(),
         "evaluation": {"initial": evaluations[0], "retrains": evaluations[1:]},
@@ -26,6 +30,7 @@ def build_result(sim) -> dict:
         "governance": list(w.response.governance),
         "audit_trail": [a.to_dict() for a in w.records.audit],
         "kpis": kpis(w),
+        "baseline": sim.baseline(),
         "score": None,
     }
     return clean(result)
@@ -47,14 +52,27 @@ def kpis(w) -> dict:
     recover = [i.recovered_day - i.detected_day for i in w.response.incidents
                if i.recovered_day is not None and i.detected_day is not None]
     gap = monitors.gap_over(w.records.logs.values(), w.sc)
+    now = min(w.now, float(w.horizon))  # an incident still undetected or open counts up to now
+    found = [(i.detected_day if i.detected_day is not None else now) - i.start_day for i in w.response.incidents]
+    lasted = [(i.recovered_day if i.recovered_day is not None else now) - i.start_day for i in w.response.incidents]
+    late = sum(r["late"] for r in tl) + w.still_waiting_late()
+    weights = w.sc.policy.error_weights
+    weighted = wrongful * weights.wrongful_adverse + missed * weights.missed + late * weights.late
+    days = len(tl)
+    spend = w.ledger.spend + days * running_cost(w)
     return {
-        "days": len(tl),
+        "days": days,
         "cases": cases,
         "automated_share": _ratio(sum(r["automated"] for r in tl), cases),
+        "launch_day": w.launch_day,
+        "setup_days": round(sum(w.setup.values()), 2),
         "wrongful_adverse_decisions": wrongful,
         "missed_cases": missed,
-        "harms": wrongful + missed,
-        "harms_per_1000_cases": _ratio(1000 * (wrongful + missed), cases),
+        "late_decisions": late,
+        "late_share": _ratio(late, cases),
+        "harms": wrongful + missed + late,
+        "harms_per_1000_cases": _ratio(1000 * (wrongful + missed + late), cases),
+        "weighted_harms_per_1000_cases": _ratio(1000 * weighted, cases),
         "fairness_gap": None if gap is None else round(gap, 6),
         "fairness_limit": w.sc.policy.fairness.max,
         "availability": _mean([r["availability"] for r in tl]),
@@ -63,10 +81,14 @@ def kpis(w) -> dict:
         "backlog_end": tl[-1]["backlog"] if tl else 0,
         "mean_wait_days": round(total_wait / decided, 4) if decided else 0.0,
         "cost": round(sum(r["cost"] for r in tl), 2),
+        "spend": round(spend, 2),
+        "budget": w.sc.resources.year_budget(w.sc.operations, w.horizon),
         "incidents": len(w.response.incidents),
         "incidents_open": sum(1 for i in w.response.incidents if i.open),
         "mean_time_to_detect_days": _mean(detect),
         "mean_time_to_recover_days": _mean(recover),
+        "mean_days_to_find": _mean(found),  # open and undetected incidents included, up to now
+        "mean_days_open": _mean(lasted),
         "alerts": len(w.response.alerts),
         "model_versions": len(w.deployment.models),
         "retrains": w.deployment.retrain_count,

@@ -7,7 +7,10 @@ which reproduces the same state exactly because every run is deterministic.
 
 from __future__ import annotations
 
+import copy
+import hashlib
 import math
+from collections import OrderedDict
 from typing import Any
 
 from sandbox.data.stream import concrete
@@ -42,7 +45,8 @@ def _stop_at(env, stop, when: float):
 
 
 class Simulation:
-    def __init__(self, loaded: LoadedScenario, plan: Plan, seed: int = 1, difficulty: str = "standard"):
+    def __init__(self, loaded: LoadedScenario, plan: Plan, seed: int = 1, difficulty: str = "standard",
+                 manual: bool = False):
         if difficulty not in loaded.scenario.difficulty:
             raise SimulationError(f"scenario '{loaded.id}' has no difficulty '{difficulty}'"
                                   f" (choose from {', '.join(loaded.scenario.difficulty)})")
@@ -50,9 +54,21 @@ class Simulation:
         self.world = World(loaded.scenario, loaded.folder, plan, self.seed, difficulty)
         self._ops: list[dict[str, Any]] = []
         self._injected = 0
-        self._setup()
+        self.manual = manual
+        if manual:
+            self._setup_manual()
+        else:
+            self._setup()
 
     # ------------------------------------------------------------------ setup
+
+    def _setup_manual(self) -> None:
+        """The manual service: no model is trained or served and nothing is monitored; caseworkers decide every
+        case as the scenario's service does today, through the same year and its events."""
+        w, env = self.world, self.world.env
+        env.process(processes.daily_service(env, w))
+        for ev in w.events:
+            env.process(processes.event(env, w, ev))
 
     def _setup(self) -> None:
         w = self.world
@@ -62,7 +78,12 @@ class Simulation:
         w.deployment.evaluations.append(record)
         w.deployment.expected_error = self._expected_error(record)
         make_reference(w, model, w.deployment.history)
-        if record["gate"]["go"]:
+        w.spend(sum(w.setup.values()) * w.sc.resources.team_day_rate)
+        if record["gate"]["go"] and w.launch_day > 0:
+            w.log("operations", "launch", f"v1 goes live on day {w.launch_day:g}: the set-up work ran past the "
+                  "go-live date")
+            w.env.process(processes.launch(w.env, w, model))
+        elif record["gate"]["go"]:
             go_live(w, model)
         else:
             w.log("promotion gate", "no-go", f"v1: {'; '.join(record['gate']['reasons'])}; cases go to caseworkers")
@@ -186,3 +207,36 @@ class Simulation:
 
     def result(self) -> dict:
         return build_result(self)
+
+    def baseline(self) -> dict:
+        """The manual service's key figures on this run's year (same seed, difficulty and events, injected ones
+        included): what the agency would have had without the model."""
+        injected = [e for e in self.world.events if e.id.startswith("I")]
+        return manual_service(self.loaded, self.seed, self.difficulty, injected)
+
+
+_BASELINES: OrderedDict[tuple, dict] = OrderedDict()
+BASELINES_KEPT = 64
+
+
+def manual_service(loaded: LoadedScenario, seed: int, difficulty: str, injected: list | None = None) -> dict:
+    """The manual service's key figures for a year (kept for the last ``BASELINES_KEPT`` years asked for: the
+    same year always gives the same figures, whichever plan asks)."""
+    injected = list(injected or [])
+    key = (loaded.id, str(loaded.folder), hashlib.sha256(loaded.scenario.model_dump_json().encode()).hexdigest(),
+           int(seed), difficulty, tuple(repr(e) for e in injected))
+    if key in _BASELINES:
+        _BASELINES.move_to_end(key)
+        return copy.deepcopy(_BASELINES[key])
+    plan = plan_from_dict({"name": "manual-service", "decisions": {}}, loaded.scenario, source="<manual service>")
+    sim = Simulation(loaded, plan, seed, difficulty, manual=True)
+    w = sim.world
+    for ev in injected:
+        w.events.append(ev)
+        w.env.process(processes.event(w.env, w, ev))
+    w.env.run(until=w.horizon)
+    figures = {"kpis": kpis(w)}
+    _BASELINES[key] = figures
+    while len(_BASELINES) > BASELINES_KEPT:
+        _BASELINES.popitem(last=False)
+    return copy.deepcopy(figures)

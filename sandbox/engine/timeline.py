@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sandbox.engine import monitors
+from sandbox.spec.costs import CADENCE_DAYS
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,7 @@ REPORTERS: tuple[tuple[str, Callable[[Day], object]], ...] = (
     ("wrongful_adverse", lambda x: x.harms[0]),
     ("missed", lambda x: x.harms[1]),
     ("harms", lambda x: x.harms[0] + x.harms[1]),
+    ("late", lambda x: x.world.ledger.late.get(x.d, 0)),
     ("cost", lambda x: round(x.world.ledger.day_costs.get(x.d, 0.0) + fixed_daily_cost(x.world), 2)),
     ("model_version", lambda x: x.world.deployment.champion.version if x.world.deployment.champion else 0),
     ("canary_version", lambda x: x.world.deployment.candidate[0].version if x.world.deployment.candidate else None),
@@ -60,10 +62,20 @@ def record_day(world, d: int) -> None:
 
 
 def fixed_daily_cost(world) -> float:
+    return world.knobs["caseworkers"] * world.sc.operations.costs.caseworker_per_day + running_cost(world)
+
+
+def running_cost(world) -> float:
+    """What the plan's practices cost each day to run: serving, monitors, someone reading the checks at their
+    cadence, an on-call rota, and any caseworkers beyond the service's current staff (the project's spending)."""
     c = world.sc.operations.costs
-    return (world.knobs["caseworkers"] * c.caseworker_per_day
-            + c.infrastructure_per_day[world.plan["deployment.infrastructure"]]
-            + len(world.plan["monitoring.signals"]) * c.monitoring_signal_per_day)
+    signals = world.plan["monitoring.signals"]
+    extra_staff = max(0.0, world.knobs["caseworkers"] - world.sc.operations.caseworkers)
+    return (c.infrastructure_per_day[world.plan["deployment.infrastructure"]]
+            + len(signals) * c.monitoring_signal_per_day
+            + (c.check_review / CADENCE_DAYS[world.plan["monitoring.cadence"]] if signals else 0.0)
+            + (c.on_call_per_day if world.plan["monitoring.alert_to"] == "on_call" else 0.0)
+            + extra_staff * c.caseworker_per_day)
 
 
 def _accuracy(world, log, scored: np.ndarray) -> float | None:

@@ -9,6 +9,7 @@ against the true labels.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -23,6 +24,7 @@ from sandbox.engine.monitors import gate_problems, label_row
 from sandbox.engine.operations import detect
 from sandbox.engine.records import AuditEntry, Incident
 from sandbox.ml.train import ModelVersion
+from sandbox.spec.decisions import plan_setup_days
 from sandbox.spec.events import GATE_STOPS
 from sandbox.spec.scenario import Knob, Scenario
 
@@ -44,6 +46,7 @@ class DayLog:
     version: np.ndarray  # model version that scored the case (0 = none)
     counts: dict = field(default_factory=dict)
     memo: dict = field(default_factory=dict)  # per-day aggregates the monitors compute once (see monitors)
+    own_error: np.ndarray | None = None  # regression: how far a reviewer's own estimate is out when it is wrong
 
 
 class World:
@@ -65,6 +68,10 @@ class World:
         self.ledger = Ledger()
         self.records = Records(labels=np.tile([np.inf, np.inf, 0.0, 0.0], (self.horizon, 1)))
         self.interactive = False  # step mode: the run stops at each detected incident for a response
+        self.setup = plan_setup_days(plan.decisions)
+        res = scenario.resources
+        late_by = sum(self.setup.values()) / res.team_size - res.preparation_days
+        self.launch_day = float(math.ceil(late_by)) if late_by > 0 else 0.0
         self.stop_event = self.env.event()
 
     # ------------------------------------------------------------------ setup
@@ -94,6 +101,16 @@ class World:
         d = int(self.now) if day is None else day
         self.ledger.day_costs[d] = self.ledger.day_costs.get(d, 0.0) + amount
 
+    def spend(self, amount: float) -> None:
+        """Money the project pays out (set-up work, a retraining run): part of the cost and of the budget."""
+        self.add_cost(amount)
+        self.ledger.spend += amount
+
+    def still_waiting_late(self) -> int:
+        """Cases not yet decided that have already waited longer than the policy allows."""
+        limit = self.now - BATCH_TIME - self.sc.policy.max_wait_days
+        return int(sum(np.isnan(log.final).sum() for d, log in self.records.logs.items() if d < limit))
+
     # ------------------------------------------------------------------ one day's batch
 
     def process_batch(self, d: int) -> tuple[DayLog, np.ndarray, np.ndarray]:
@@ -103,6 +120,10 @@ class World:
         n = len(cols[CASE])
         rng = rng_for(self.seed, Stream.CASEWORK, d)
         correct = rng.random(n) < self.knobs[Knob.caseworker_accuracy]
+        own_error = None
+        if self.sc.task.type == "regression":  # a reviewer's wrong estimate, made without the model, is out by
+            # twice the harm tolerance, too high or too low
+            own_error = np.where(rng.random(n) < 0.5, -2.0, 2.0) * max(self.sc.task.harm_tolerance, 1e-9)
         scores = np.full(n, np.nan)
         version = np.zeros(n, dtype=np.int32)
         memo: dict = {}
@@ -119,7 +140,7 @@ class World:
         y = cols[TARGET]
         final = np.where(automated, decision, np.nan)
         log = DayLog(d, cols, y, cols[self.sc.policy.fairness.attribute], scores, decision, automated, final,
-                     self._label_days(d, n), np.full(n, np.inf), version, memo=memo)
+                     self._label_days(d, n), np.full(n, np.inf), version, memo=memo, own_error=own_error)
         log.counts = {"cases": n, "automated": int(automated.sum()), "unscored": int(np.isnan(scores).sum()),
                       "reviewed": int((~automated & ~np.isnan(scores)).sum()), "gate_ok": gate_ok, "up": up}
         self.records.logs[d] = log
@@ -159,8 +180,8 @@ class World:
     def complete_review(self, log: DayLog, rows: np.ndarray, correct: np.ndarray) -> None:
         y = log.y[rows]
         if self.sc.task.type == "regression":
-            final = np.where(correct, y, log.decision[rows])
-            final = np.where(np.isnan(final), y, final)
+            own = y + log.own_error[rows]  # the reviewer's own estimate, where the model gave none
+            final = np.where(correct, y, np.where(np.isnan(log.decision[rows]), own, log.decision[rows]))
         else:
             final = np.where(correct, y, 1 - y).astype(float)
         log.final[rows] = final
@@ -174,6 +195,8 @@ class World:
         self.ledger.queued -= len(rows)
         late = max(0.0, wait - self.sc.policy.max_wait_days)
         self.add_cost(late * len(rows) * self.sc.operations.costs.late_decision_per_day)
+        if late > 0:
+            self.ledger.late[d] = self.ledger.late.get(d, 0) + len(rows)
         self._count_harms(d, self.harms(y, final))
 
     def harms(self, y: np.ndarray, final: np.ndarray) -> tuple[int, int]:
@@ -260,6 +283,8 @@ class Ledger:
     day_costs: dict[int, float] = field(default_factory=dict)
     harm_days: dict[int, list[int]] = field(default_factory=dict)  # day -> [wrongful adverse, missed]
     waits: dict[int, list] = field(default_factory=dict)  # day -> [total wait, cases decided by caseworkers]
+    late: dict[int, int] = field(default_factory=dict)  # day -> cases decided later than the policy allows
+    spend: float = 0.0  # the project's own spending besides running costs (set-up work, retraining runs)
     queued: int = 0
 
 

@@ -68,7 +68,7 @@ a:focus, summary:focus {{ outline: 3px solid #E69F00; }}
 def _score(s: dict) -> str:
     rows = "".join(f"<tr><td>{_e(x['title'])}</td><td class=num>{x['points']:g} / {x['max_points']:g}</td>"
                    f"<td class=num>{x['percent']:.0f}%</td></tr>" for x in s["sections"])
-    imps = "".join(f"<li><strong>{_e(i['title'])}</strong> (+{i['points_to_gain']:g} points): {_e(i['advice'])} "
+    imps = "".join(f"<li><strong>{_e(i['title'])}</strong>{_gain(i)}: {_e(i['advice'])} "
                    f"<em>Lesson: {_e(i['lesson'])}</em></li>" for i in s["improvements"])
     return (f"<h2>Score</h2><p class=headline>{s['total']:.1f} / 100</p>"
             f"<p class=band>ML Test Score readiness {s['readiness']:g}: {_e(s['band'])} (weakest section: "
@@ -205,3 +205,7 @@ def _criteria(s: dict) -> str:
 
 def _e(text: str) -> str:
     return html.escape(str(text))
+
+
+def _gain(improvement: dict) -> str:
+    return f" (+{improvement['points_to_gain']:g} points)" if improvement["points_to_gain"] > 0 else ""

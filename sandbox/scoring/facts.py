@@ -52,6 +52,14 @@ def run_facts(result: dict, prefix: str = "run") -> dict[str, Any]:
         facts[f"{prefix}.kpis.{k}"] = v
     if kpis.get("fairness_gap") is not None:
         facts[f"{prefix}.kpis.fairness_within_limit"] = kpis["fairness_gap"] <= kpis["fairness_limit"]
+        facts[f"{prefix}.kpis.fairness_ratio"] = round(kpis["fairness_gap"] / kpis["fairness_limit"], 6)
+    facts.update(derived_facts(result, prefix))
+    sc = result["scenario"]
+    for key in ("max_wait_days", "target_harm_reduction"):
+        if key in sc:
+            facts[f"{prefix}.policy.{key}"] = sc[key]
+    if "over_budget" in sc:
+        facts[f"{prefix}.words.over_budget"] = sc["over_budget"]
     delay = result["scenario"].get("label_delay_days", 0)
     task = result["scenario"].get("task", "classification")
     for key, words in kpi_words(task).items():
@@ -80,6 +88,9 @@ def run_facts(result: dict, prefix: str = "run") -> dict[str, Any]:
     for key, value in delivery(result).items():
         if key != "codes":
             facts[f"{prefix}.delivery.{key}"] = value
+    if result["timeline"]:
+        facts[f"{prefix}.delivery.served_share"] = round(facts[f"{prefix}.delivery.served_days"]
+                                                         / len(result["timeline"]), 6)
     ev = result["evaluation"]
     metric = (ev["initial"].get("fairness") or {}).get("metric")
     if metric:
@@ -87,6 +98,24 @@ def run_facts(result: dict, prefix: str = "run") -> dict[str, Any]:
     _flatten(ev["initial"], f"{prefix}.evaluation.initial", facts, skip={"groups"})
     facts[f"{prefix}.evaluation.retrains"] = len(ev["retrains"])
     return {k: v for k, v in facts.items() if v is not None}
+
+
+def derived_facts(result: dict, prefix: str) -> dict[str, Any]:
+    """Figures judged against the agency's own terms: the share of the manual service's weighted harm the run
+    avoided (``kpis.harm_reduction``; negative when it did more harm), the share of the budget spent
+    (``kpis.budget_used``), and the manual service's own figures (``base.kpis.<name>``, for ``run`` only)."""
+    kpis, out = result["kpis"], {}
+    base = (result.get("baseline") or {}).get("kpis")
+    if base is not None and "weighted_harms_per_1000_cases" in kpis:
+        mine, manual = kpis["weighted_harms_per_1000_cases"], base["weighted_harms_per_1000_cases"]
+        out[f"{prefix}.kpis.harm_reduction"] = round(1 - mine / manual, 6) if manual else (1.0 if not mine else 0.0)
+        out[f"{prefix}.kpis.harm_target_met"] = out[f"{prefix}.kpis.harm_reduction"] >= \
+            result["scenario"].get("target_harm_reduction", 0.8)
+        if prefix == "run":
+            out.update({f"base.kpis.{k}": v for k, v in base.items()})
+    if kpis.get("budget"):
+        out[f"{prefix}.kpis.budget_used"] = round(kpis["spend"] / kpis["budget"], 6)
+    return out
 
 
 def plan_facts(plan: dict) -> dict[str, Any]:

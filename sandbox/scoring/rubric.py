@@ -20,7 +20,7 @@ from sandbox.spec.scenario import EventKind
 from sandbox.spec.yamlio import LoadError, Problem, parse_model, read_yaml
 
 CORE_RUBRIC = Path(__file__).with_name("core.yaml")
-FACT_PREFIXES = ("plan.", "run.", "ref.", "impact.")
+FACT_PREFIXES = ("plan.", "run.", "ref.", "base.", "impact.")
 PLACEHOLDER = re.compile(r"\{([A-Za-z0-9_.\-]+)\}")
 ML_TEST_SECTIONS = ("data", "model", "infrastructure", "monitoring")
 EVENT_FACT = re.compile(r"^(?:run|ref)\.(?:incident|governance)\.([a-z_]+)\.")
@@ -73,11 +73,36 @@ class Condition(Frozen):
         return next(n for n in COMPARISONS if getattr(self, "in_" if n == "in" else n) is not None)
 
 
+class Scale(Frozen):
+    """Points in proportion to where a figure falls between two anchors: all of ``points`` at ``full`` or
+    better, none at ``zero`` or worse, in a straight line between (either direction: a share of harm avoided
+    rises to its full mark, a share of cases decided late falls to it). An anchor is a number or a fact's name
+    (``base.kpis.late_share``, the manual service's). A figure that is missing earns nothing."""
+
+    fact: str
+    full: float | str
+    zero: float | str
+    points: float = Field(gt=0, le=20)
+
+    @model_validator(mode="after")
+    def _facts(self) -> Scale:
+        for name in (self.fact, self.full, self.zero):
+            if isinstance(name, str) and not name.startswith(FACT_PREFIXES):
+                raise ValueError(f"'{name}' must be a number or a fact starting with one of {', '.join(FACT_PREFIXES)}")
+        if self.full == self.zero:
+            raise ValueError("full and zero must differ")
+        return self
+
+
 class Level(Frozen):
-    points: float = Field(ge=0, le=10)
+    points: float = Field(default=0, ge=0, le=10, description="Omitted in a criterion with a scale: the scale "
+                          "gives the points and the level only the words.")
     descriptor: str
     when: list[Condition] = Field(default=[], description="All must hold; empty = always (the last level).")
     feedback: str = Field(description="What the learner reads; {fact} placeholders show the run's evidence.")
+    assessed: bool = Field(default=True, description="False for a level that means there was nothing to judge "
+                           "this year (no such incident reached the service): the criterion then counts neither "
+                           "for nor against the total.")
 
 
 class Criterion(Frozen):
@@ -86,6 +111,8 @@ class Criterion(Frozen):
     section: str
     kind: Literal["decision", "outcome", "consistency"]
     levels: list[Level] = Field(min_length=1)
+    scale: Scale | None = Field(default=None, description="Points from where a figure falls between two "
+                                "anchors; the levels then choose only the words.")
     facilitator_note: str = ""
     lesson: str = Field(description="Lesson section that teaches this, as 'lessons/<file>.md#<anchor>'.")
     references: list[str] = Field(min_length=1)
@@ -96,6 +123,11 @@ class Criterion(Frozen):
                                       "its facts name (run.incident.<kind>, run.governance.<kind>).")
     moved_by: list[str] = Field(default=[], description="Decisions that move an outcome criterion (one whose "
                                 "facts name no plan. or impact. fact).")
+    prorated: bool | None = Field(default=None, description="Judges how the model's service ran (incidents, "
+                                  "detection, availability, fairness in service): earns in proportion to the share "
+                                  "of the year a model served, since a service that did not run was not shown to "
+                                  "run well. Default: yes for outcome and consistency criteria; harm, waits, "
+                                  "spending and governance requests, which the manual service has too, say no.")
 
     @model_validator(mode="after")
     def _levels(self) -> Criterion:
@@ -103,6 +135,9 @@ class Criterion(Frozen):
             raise ValueError("the last level must have no 'when' (it applies when nothing above does)")
         if any(not lv.when for lv in self.levels[:-1]):
             raise ValueError("only the last level may omit 'when'")
+        if self.scale is not None and any(lv.points for lv in self.levels):
+            raise ValueError("a criterion with a scale takes its points from the scale: leave 'points' out of its "
+                             "levels")
         if self.ml_test is not None:
             bad = [lv.points for lv in self.levels if lv.points not in (0, 0.5, 1)]
             if bad:
@@ -114,8 +149,30 @@ class Criterion(Frozen):
         return self
 
     @property
+    def by_service_days(self) -> bool:
+        return self.kind != "decision" if self.prorated is None else self.prorated
+
+    @property
     def max_points(self) -> float:
-        return max(lv.points for lv in self.levels)
+        return self.scale.points if self.scale is not None else max(lv.points for lv in self.levels)
+
+
+KINDS_WEIGHED = {"decision": "decision", "outcome": "outcome", "consistency": "outcome"}
+
+
+class Weights(Frozen):
+    """The share of the total each kind of criterion carries: those that read only the plan (``decision``) and
+    those that judge what happened (``outcome`` and ``consistency``). Within a kind, criteria count by their
+    points."""
+
+    decision: float = Field(default=35, ge=0, le=100)
+    outcome: float = Field(default=65, ge=0, le=100)
+
+    @model_validator(mode="after")
+    def _sum(self) -> Weights:
+        if abs(self.decision + self.outcome - 100) > 1e-9:
+            raise ValueError(f"the weights must add up to 100 (they add up to {self.decision + self.outcome:g})")
+        return self
 
 
 class Cap(Frozen):
@@ -195,6 +252,8 @@ class RubricFile(Frozen):
     criteria: list[Criterion] = []
     replaces: list[str] = Field(default=[], description="Core criteria this scenario's rubric drops.")
     caps: list[Cap] = Field(default=[], description="Ceilings on the total; a scenario's are added to the core's.")
+    weights: Weights | None = Field(default=None, description="The share of the total each kind of criterion "
+                                    "carries; a scenario's replace the core's.")
     peer: PeerSection | None = Field(default=None, description="The peer section; a scenario's replaces the "
                                      "core's whole.")
 
@@ -206,6 +265,7 @@ class Rubric(Frozen):
     criteria: list[Criterion]
     peer: PeerSection
     caps: list[Cap] = []
+    weights: Weights = Weights()
 
     def section(self, sid: str) -> Section:
         return next(s for s in self.sections if s.id == sid)
@@ -257,8 +317,9 @@ def _combine(core: RubricFile, own: RubricFile | None, core_doc, doc, lessons_di
                                     why))
     if problems:
         raise LoadError(problems)
+    weights = (own.weights if own is not None and own.weights is not None else core.weights) or Weights()
     return Rubric(id=rid, title=title, sections=sections, criteria=[c for c, _, _ in criteria], peer=peer,
-                  caps=caps)
+                  caps=caps, weights=weights)
 
 
 def _layered(core: RubricFile, core_doc, own: RubricFile | None, doc) -> list[tuple]:
@@ -315,7 +376,8 @@ def _anchors(lessons_dir: Path | None) -> dict[str, frozenset[str]] | None:
 
 
 def criterion_facts(c: Criterion) -> list[str]:
-    return [cond.fact for lv in c.levels for cond in lv.when]
+    scale = [] if c.scale is None else [f for f in (c.scale.fact, c.scale.full, c.scale.zero) if isinstance(f, str)]
+    return [cond.fact for lv in c.levels for cond in lv.when] + scale
 
 
 def consistency_problems(folder: Path, scenario) -> list[Problem]:

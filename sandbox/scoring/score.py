@@ -1,8 +1,11 @@
 """Judge a run against a rubric: per-criterion points and feedback, sections, readiness, total.
 
-Outcome criteria compare the learner's run with the scenario's expert plan replayed on
-the same seed, difficulty and event stream (the *reference run*), so a hard year does
-not punish a good plan and an easy one does not flatter a poor plan.
+Outcome criteria judge what happened against the agency's own terms: its policy (waits, fairness limit), its
+budget, and the manual service it would have had without a model on the same year (``base.`` facts, which the
+run result carries). The scenario's expert plan replayed on the same seed, difficulty and event stream (the
+*reference run*, ``ref.`` facts) shows what was achievable; a few incident criteria still compare with it.
+The total weighs the kinds of criteria as the rubric says (``Rubric.weights``): the decisions alone carry at
+most their share, whatever the plan's paperwork.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ import math
 from typing import Any
 
 from sandbox.scoring.facts import impact_facts, plan_facts, run_facts
-from sandbox.scoring.rubric import PLACEHOLDER, Condition, Criterion, Rubric
+from sandbox.scoring.rubric import KINDS_WEIGHED, PLACEHOLDER, Condition, Criterion, Rubric, Scale
 
 READINESS_BANDS = ((0, "research project"), (1, "serious holes"), (2, "first pass"), (3, "reasonably tested"),
                    (5, "mission-critical"))
@@ -69,10 +72,29 @@ def holds(cond: Condition, facts: dict[str, Any]) -> bool:
     return value <= ref * cond.le_ref  # le_ref
 
 
+def scaled(scale: Scale, facts: dict[str, Any]) -> float:
+    """A scale's points: in proportion between its zero and full anchors, none when a figure is missing."""
+    def value(x):
+        v = facts.get(x) if isinstance(x, str) else x
+        return None if isinstance(v, bool) or not isinstance(v, int | float) else float(v)
+
+    v, full, zero = value(scale.fact), value(scale.full), value(scale.zero)
+    if v is None or full is None or zero is None or full == zero:
+        return 0.0
+    share = min(1.0, max(0.0, (v - zero) / (full - zero)))
+    return round(scale.points * share, 2)
+
+
 def judge(criterion: Criterion, facts: dict[str, Any]) -> dict:
     level = next(lv for lv in criterion.levels if all(holds(c, facts) for c in lv.when))
+    points = level.points if criterion.scale is None else scaled(criterion.scale, facts)
+    served = facts.get("run.delivery.served_share")
+    if criterion.by_service_days and served is not None:
+        points = round(points * served, 2)
     used = {c.fact for lv in criterion.levels for c in lv.when} | set(
         n for lv in criterion.levels for n in PLACEHOLDER.findall(lv.feedback))
+    if criterion.scale is not None:
+        used |= {x for x in (criterion.scale.fact, criterion.scale.full, criterion.scale.zero) if isinstance(x, str)}
     evidence = {}
     for name in sorted(used):
         if name in facts:
@@ -81,11 +103,12 @@ def judge(criterion: Criterion, facts: dict[str, Any]) -> dict:
         if name.startswith("run.") and ref in facts:
             evidence[ref] = _plain(facts[ref])
     return {"id": criterion.id, "title": criterion.title, "section": criterion.section, "kind": criterion.kind,
-            "ml_test": criterion.ml_test, "points": level.points, "max_points": criterion.max_points,
+            "ml_test": criterion.ml_test, "points": points, "max_points": criterion.max_points,
             "level": level.descriptor, "feedback": fill(level.feedback, facts), "evidence": evidence,
+            "assessed": level.assessed,
             "lesson": criterion.lesson, "references": list(criterion.references),
             "facilitator_note": criterion.facilitator_note,
-            "improvement": criterion.improvement if level.points < criterion.max_points else ""}
+            "improvement": criterion.improvement if points < criterion.max_points else ""}
 
 
 def score(result: dict, rubric: Rubric, impact_questions: list, reference: dict | None = None) -> dict:
@@ -101,8 +124,8 @@ def score(result: dict, rubric: Rubric, impact_questions: list, reference: dict 
                          "percent": round(100 * got / top, 1) if top else 0.0})
     ml = [s for s in sections if s["ml_test"]]
     readiness = min((s["points"] for s in ml), default=0.0)
-    got, top = sum(c["points"] for c in criteria), sum(c["max_points"] for c in criteria)
-    total = round(100 * got / top, 1) if top else 0.0
+    weigh(criteria, rubric)
+    total = round(sum(c["worth"] for c in criteria), 1)
     band = readiness_band(readiness)
     capped = [cap for cap in rubric.caps if all(holds(c, facts) for c in cap.when)]
     caps = []
@@ -120,15 +143,35 @@ def score(result: dict, rubric: Rubric, impact_questions: list, reference: dict 
             "sections": sections, "criteria": criteria, "improvements": improvements(criteria, caps)}
 
 
+def weigh(criteria: list[dict], rubric: Rubric) -> None:
+    """Give each judged criterion its ``worth`` (what its points add to the total out of 100) and ``top_worth``
+    (what its full points would): each kind's share of the total (``Rubric.weights``) spread over its criteria by
+    their points. A criterion with nothing to judge this year (``assessed`` false) is left out; a kind with no
+    criterion left gives its share to the others."""
+    shares = rubric.weights.model_dump()
+    tops: dict[str, float] = {}
+    for c in criteria:
+        if c.get("assessed", True):
+            tops[KINDS_WEIGHED[c["kind"]]] = tops.get(KINDS_WEIGHED[c["kind"]], 0.0) + c["max_points"]
+    present = sum(shares[k] for k, top in tops.items() if top) or 1.0
+    for c in criteria:
+        group = KINDS_WEIGHED[c["kind"]]
+        top = tops.get(group, 0.0)
+        per_point = 100 * shares[group] / present / top if top and c.get("assessed", True) else 0.0
+        c["worth"], c["top_worth"] = round(c["points"] * per_point, 4), round(c["max_points"] * per_point, 4)
+
+
 def improvements(criteria: list[dict], caps: list[dict] = (), n: int = 3) -> list[dict]:
-    """A cap that holds comes first (lifting it is worth the points it took); then the criteria with most points
-    to gain (ties: outcome before decision, then rubric order)."""
-    lost = [c for c in criteria if c["points"] < c["max_points"]]
+    """A cap that holds comes first, whatever it took from the total (a year in which no model served is the thing
+    to change first); then the criteria with most points to gain (ties: outcome before decision, then rubric
+    order)."""
+    lost = [c for c in criteria if c["points"] < c["max_points"] and c.get("assessed", True)]
     order = {"outcome": 0, "consistency": 1, "decision": 2}
-    ranked = sorted(enumerate(lost), key=lambda t: (t[1]["points"] - t[1]["max_points"], order[t[1]["kind"]], t[0]))
+    ranked = sorted(enumerate(lost), key=lambda t: (t[1]["worth"] - t[1]["top_worth"], order[t[1]["kind"]], t[0]))
     lifted = [{"id": cap["id"], "title": cap["title"], "points_to_gain": cap["points_lost"],
-               "advice": cap["feedback"], "lesson": cap["lesson"]} for cap in caps if cap["points_lost"] > 0]
-    return (lifted + [{"id": c["id"], "title": c["title"], "points_to_gain": c["max_points"] - c["points"],
+               "advice": cap["feedback"], "lesson": cap["lesson"]} for cap in caps]
+    return (lifted + [{"id": c["id"], "title": c["title"],
+                       "points_to_gain": round(c["top_worth"] - c["worth"], 1),
                        "advice": c["improvement"] or c["feedback"], "lesson": c["lesson"]} for _, c in ranked])[:n]
 
 

@@ -282,6 +282,65 @@ def most_thorough(decision: Decision, current: Any, source_ids: list[str], task:
     return rule if rule in options(decision, task) else current
 
 
+# The set-up work each practice takes before it can run, in person-days of the project team: a yes/no practice
+# when on, a one-of decision by its option, a set by each element beyond the scenario's primary source (an extra
+# data source to integrate, a monitor to build). The work the team cannot fit in before the go-live date delays
+# the launch (``spec.scenario.Resources``), and every person-day is paid for out of the project's budget. The
+# figures are the same in every scenario: they describe the work, not the service.
+SETUP_DAYS: dict[str, Any] = {
+    "problem.oversight": {"review_adverse": 4, "review_all": 6},  # review procedure, training, a review tray
+    "problem.impact_assessment": 8,
+    "data.sources": 10,  # each source beyond the primary: access agreement, extract, matching
+    "data.cleaning": {"basic": 3, "full": 8},
+    "data.versioning": 3,
+    "data.lineage": 4,
+    "data.validation_gate": {"schema": 3, "schema_and_ranges": 5},
+    "data.minimisation": 2,
+    "model.bias_mitigation": {"reweighing": 3, "correlation_remover": 3},
+    "model.experiment_tracking": 2,
+    "model.training_pipeline": {"automated": 10},
+    "evaluation.method": {"cross_validation": 2},
+    "evaluation.fairness_audit": 4,
+    "evaluation.robustness_tests": 4,
+    "evaluation.promotion_gate": {"performance": 1, "performance_and_fairness": 2},
+    "evaluation.model_card": 2,
+    "deployment.strategy": {"shadow": 4, "canary": 5, "ab_test": 6},
+    "deployment.infrastructure": {"containerised": 6, "orchestrated": 14},
+    "deployment.automated_rollback": 3,
+    "deployment.release_approval": 1,
+    "monitoring.signals": 2,  # each monitor
+    "monitoring.alert_to": {"team_inbox": 1, "on_call": 3},
+    "retraining.mode": {"scheduled": 2, "triggered": 3},
+    "retraining.champion_challenger": 2,
+    "retraining.human_signoff": 1,
+    "feedback.overrides_as_labels": 2,
+    "feedback.appeals_channel": 5,
+    "feedback.post_incident_review": 1,
+    "governance.audit_trail": 3,
+    "governance.documentation": {"model_card": 1, "model_card_and_datasheet": 3},
+    "governance.transparency_record": 3,
+    "governance.access_control": 3,
+}
+
+
+def setup_days(key: str, value: Any) -> float:
+    """Person-days of set-up work one decision's choice takes (``SETUP_DAYS``)."""
+    rule = SETUP_DAYS.get(key)
+    if rule is None:
+        return 0.0
+    if isinstance(rule, dict):
+        return float(rule.get(value, 0)) if isinstance(value, str) else 0.0
+    if isinstance(value, list | tuple):
+        return float(rule * len([v for v in value if v != "primary"]))
+    return float(rule) if value is True else 0.0
+
+
+def plan_setup_days(decisions: dict[str, Any]) -> dict[str, float]:
+    """Each decision's set-up work in the plan, for those that take any."""
+    days = {key: setup_days(key, value) for key, value in decisions.items()}
+    return {key: d for key, d in days.items() if d > 0}
+
+
 class UnknownDecision(KeyError):
     """A decision id no plan has, with the nearest known id suggested (a typo must never pass silently)."""
 

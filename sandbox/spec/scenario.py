@@ -198,6 +198,34 @@ class Costs(Frozen):
     retraining_run: float = Field(default=0.0, ge=0)
     failed_audit: float = Field(default=0.0, ge=0)
     late_decision_per_day: float = Field(default=0.0, ge=0)
+    on_call_per_day: float = Field(default=150.0, ge=0, description="An on-call rota for alerts, per day.")
+    check_review: float = Field(default=20.0, ge=0, description="Staff time to read one run of the monitoring "
+                                "checks (daily checks cost 30 times what monthly ones do).")
+
+
+class Resources(Frozen):
+    """What the agency has for the project besides its caseworkers: set-up time before the go-live date (day 0 of
+    the year) and a budget for the year. Every practice the plan adopts takes set-up work
+    (``spec.decisions.SETUP_DAYS``, in team-days) and some cost money every day; work beyond what the team can do
+    before the go-live date delays the launch, and the cases that arrive meanwhile go to caseworkers."""
+
+    team_size: int = Field(default=4, gt=0, le=100, description="People on the project team.")
+    preparation_days: float = Field(default=30, ge=0, le=365, description="Working days the team has for "
+                                    "set-up before the go-live date.")
+    team_day_rate: float = Field(default=600, ge=0, description="What one person-day of set-up work costs.")
+    budget: float | None = Field(default=None, gt=0, description="The project's money for the year: set-up, "
+                                 "serving, monitoring, on-call, retraining and any staff beyond the service's "
+                                 "current caseworkers. Default: 150 person-days of set-up work at the day "
+                                 "rate, and a fifth of what the current caseworkers cost in the year for "
+                                 "running the service.")
+    over_budget: str = Field(default="the overspend has to be found from next year's service budget",
+                             description="What going over the budget means for this agency, as a clause.")
+
+    def year_budget(self, operations: Operations, days: int) -> float:
+        if self.budget is not None:
+            return self.budget
+        staff = operations.caseworkers * operations.costs.caseworker_per_day * days
+        return round(150 * self.team_day_rate + 0.2 * staff, 2)
 
 
 class Operations(Frozen):
@@ -320,9 +348,26 @@ def fairness_words(metric: str, task: str) -> str:
     return FAIRNESS_WORDS[metric] if task == "classification" else FAIRNESS_WORDS["error_gap"]
 
 
+class ErrorWeights(Frozen):
+    """How much each kind of harm weighs for the people affected, one wrongful adverse decision being the unit
+    of comparison the scenario chooses (in a repair service a missed hazard may weigh far more than a wasted
+    visit)."""
+
+    wrongful_adverse: float = Field(default=1.0, ge=0, description="A wrongful adverse decision (a false "
+                                    "positive; a regression's estimate too high beyond tolerance).")
+    missed: float = Field(default=1.0, ge=0, description="A missed case (a false negative; an estimate too low).")
+    late: float = Field(default=0.5, ge=0, description="A decision made later than max_wait_days, or not made "
+                        "by the end of the year after waiting longer than that.")
+
+
 class Policy(Frozen):
     fairness: FairnessLimit
     max_wait_days: float = Field(default=10, gt=0)
+    error_weights: ErrorWeights = ErrorWeights()
+    target_harm_reduction: float = Field(default=0.8, gt=0, le=1, description="The share of the manual "
+                                         "service's weighted harm the agency expects the project to avoid (its "
+                                         "business case): a plan that avoids this much earns the harm "
+                                         "criterion's full points.")
     min_metric: float = Field(default=0.7, description="Minimum metric a model needs to pass the gate.")
 
 
@@ -335,6 +380,7 @@ class Scenario(Frozen):
     data: DataSpec
     timeline: Timeline
     operations: Operations
+    resources: Resources = Resources()
     events: list[EventSpec] = []
     decisions: dict[str, ScenarioDecision] = {}
     impact_questions: list[ImpactQuestion] = []

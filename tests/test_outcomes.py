@@ -1,0 +1,206 @@
+"""Outcomes judged on the agency's terms: late decisions, weighted harm, the manual service on the same year,
+set-up work that delays the launch, the project's spending against its budget, scaled criteria and the share
+of the total the decisions alone can carry."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import pytest
+
+from sandbox.engine import Simulation
+from sandbox.engine.runner import manual_service
+from sandbox.engine.timeline import running_cost
+from sandbox.scoring import rubric_for
+from sandbox.scoring.rubric import Criterion, Rubric, Weights
+from sandbox.scoring.score import judge, scaled, score, weigh
+from sandbox.spec.decisions import plan_setup_days, setup_days
+from sandbox.spec.loader import load_plan, load_scenario, plan_from_dict
+from tests.conftest import TINY
+
+
+def tiny():
+    return load_scenario(TINY)
+
+
+def tiny_plan(loaded, **decisions):
+    return plan_from_dict({"name": "test", "decisions": decisions}, loaded.scenario)
+
+
+def test_review_of_everything_beyond_capacity_makes_late_decisions():
+    loaded = tiny()  # 40 cases a day, one caseworker deciding 20
+    result = Simulation(loaded, tiny_plan(loaded, **{"problem.oversight": "review_all"}), seed=1).run()
+    k = result["kpis"]
+    limit = loaded.scenario.policy.max_wait_days
+    decided_late = sum(day["late"] for day in result["timeline"])
+    assert k["late_decisions"] >= decided_late
+    assert k["backlog_end"] > 0
+    if loaded.scenario.timeline.days - 0.5 > limit:
+        assert k["late_decisions"] > 0
+    w = loaded.scenario.policy.error_weights
+    weighted = (k["wrongful_adverse_decisions"] * w.wrongful_adverse + k["missed_cases"] * w.missed
+                + k["late_decisions"] * w.late)
+    assert k["weighted_harms_per_1000_cases"] == pytest.approx(1000 * weighted / k["cases"], abs=1e-5)
+    assert k["harms"] == k["wrongful_adverse_decisions"] + k["missed_cases"] + k["late_decisions"]
+
+
+def test_a_case_still_waiting_past_the_limit_at_the_end_is_late():
+    loaded = load_scenario("benefits-triage")  # 400 claims a day, 240 reviewed: a backlog builds
+    result = manual_service(loaded, 1, "standard")
+    k = result["kpis"]
+    assert k["automated_share"] == 0
+    assert k["backlog_end"] > 0
+    # nearly all of the backlog at the end has waited longer than ten days: they count as late
+    assert k["late_decisions"] > k["backlog_end"] * 0.9
+
+
+def test_the_manual_service_is_the_same_year_whatever_the_plan():
+    loaded = tiny()
+    a = Simulation(loaded, tiny_plan(loaded), seed=3).run()
+    b = Simulation(loaded, tiny_plan(loaded, **{"problem.oversight": "review_adverse"}), seed=3).run()
+    assert a["baseline"] == b["baseline"]
+    assert a["baseline"]["kpis"]["automated_share"] == 0
+    assert a["baseline"] == manual_service(loaded, 3, "standard")
+    assert manual_service(loaded, 4, "standard") != a["baseline"] or loaded.scenario.timeline.days < 1
+
+
+def test_a_reviewer_without_a_model_makes_mistakes_in_a_regression_too():
+    loaded = load_scenario("ambulance-demand")
+    k = manual_service(loaded, 1, "standard")["kpis"]
+    accuracy = loaded.scenario.operations.caseworker_accuracy
+    decided = k["cases"] - k["backlog_end"]
+    wrong = k["wrongful_adverse_decisions"] + k["missed_cases"]
+    assert wrong == pytest.approx((1 - accuracy) * decided, rel=0.1)
+
+
+def test_set_up_work_beyond_the_preparation_time_delays_the_launch_and_is_paid_for():
+    loaded = tiny()
+    res = loaded.scenario.resources
+    busy = {"problem.impact_assessment": True, "data.cleaning": "full", "deployment.infrastructure": "orchestrated",
+            "model.training_pipeline": "automated", "evaluation.fairness_audit": True,
+            "monitoring.signals": ["data_drift", "performance"], "feedback.appeals_channel": True}
+    work = sum(plan_setup_days(busy).values())
+    assert work == sum(setup_days(k, v) for k, v in busy.items())
+    plan = tiny_plan(loaded, **busy)
+    result = Simulation(loaded, plan, seed=1).run()
+    expected = max(0.0, math.ceil(work / res.team_size - res.preparation_days))
+    assert result["kpis"]["launch_day"] == expected
+    assert result["kpis"]["setup_days"] == work
+    served = [day["day"] for day in result["timeline"] if day["model_version"]]
+    if expected:
+        assert not served or min(served) >= expected
+    assert result["kpis"]["spend"] >= work * res.team_day_rate
+
+
+def test_launch_waits_for_the_set_up_work():
+    loaded = tiny()
+    from sandbox.spec.scenario import Resources
+
+    slow = dataclasses.replace(loaded, scenario=loaded.scenario.model_copy(
+        update={"resources": Resources(team_size=2, preparation_days=0)}))
+    plan = tiny_plan(slow, **{"problem.impact_assessment": True})  # 8 person-days: 4 days for a team of two
+    result = Simulation(slow, plan, seed=1).run()
+    assert result["kpis"]["launch_day"] == 4
+    assert [bool(day["model_version"]) for day in result["timeline"]] == [False] * 4 + [True] * 2
+    assert result["kpis"]["spend"] == pytest.approx(8 * slow.scenario.resources.team_day_rate
+                                                    + 6 * running_cost(Simulation(slow, plan, seed=1).world))
+
+
+def test_staff_beyond_the_current_caseworkers_are_the_projects_spending():
+    loaded = load_scenario("water-mains")
+    current = Simulation(loaded, load_plan(loaded, "naive"), seed=1)
+    more = Simulation(loaded, load_plan(loaded, "naive").with_changes(scenario__staffing="expanded"), seed=1)
+    extra = more.world.knobs["caseworkers"] - loaded.scenario.operations.caseworkers
+    assert extra > 0
+    assert running_cost(more.world) - running_cost(current.world) == pytest.approx(
+        extra * loaded.scenario.operations.costs.caseworker_per_day)
+
+
+# ---------------------------------------------------------------------------------------------- scoring
+
+
+def _criterion(**extra) -> Criterion:
+    return Criterion.model_validate({"id": "t.c", "title": "T", "section": "operations", "kind": "outcome",
+                                     "lesson": "lessons/x.md#y", "references": ["r"], **extra})
+
+
+@pytest.mark.parametrize(("value", "points"), [(0.0, 0.0), (0.4, 5.0), (0.8, 10.0), (1.0, 10.0), (-0.3, 0.0)])
+def test_a_scale_gives_points_in_proportion(value, points):
+    c = _criterion(scale={"fact": "run.kpis.x", "full": "run.policy.t", "zero": 0, "points": 10},
+                   levels=[{"descriptor": "d", "feedback": "f"}])
+    assert scaled(c.scale, {"run.kpis.x": value, "run.policy.t": 0.8}) == pytest.approx(points)
+    assert judge(c, {"run.kpis.x": value, "run.policy.t": 0.8})["points"] == pytest.approx(points)
+
+
+def test_a_falling_scale_and_a_missing_figure():
+    c = _criterion(scale={"fact": "run.kpis.late", "full": 0.05, "zero": 0.3, "points": 5},
+                   levels=[{"descriptor": "d", "feedback": "f"}])
+    assert scaled(c.scale, {"run.kpis.late": 0.05}) == 5
+    assert scaled(c.scale, {"run.kpis.late": 0.175}) == pytest.approx(2.5)
+    assert scaled(c.scale, {"run.kpis.late": 0.9}) == 0
+    assert scaled(c.scale, {}) == 0
+
+
+def test_a_scaled_criterion_takes_no_points_from_its_levels():
+    with pytest.raises(ValueError, match="takes its points from the scale"):
+        _criterion(scale={"fact": "run.kpis.x", "full": 1, "zero": 0, "points": 3},
+                   levels=[{"points": 2, "descriptor": "d", "feedback": "f"}])
+    with pytest.raises(ValueError, match="add up to 100"):
+        Weights(decision=50, outcome=60)
+
+
+@pytest.mark.parametrize("scenario", ["benefits-triage", "water-mains", "ambulance-demand", "student-dropout",
+                                      "tax-compliance"])
+def test_the_decisions_alone_carry_at_most_their_share(scenario):
+    rubric = rubric_for(load_scenario(scenario))
+    judged = [{"kind": c.kind, "points": c.max_points, "max_points": c.max_points} for c in rubric.criteria]
+    weigh(judged, rubric)
+    decision = sum(c["top_worth"] for c in judged if c["kind"] == "decision")
+    assert decision == pytest.approx(rubric.weights.decision, abs=0.01)
+    assert decision <= 35.01  # (each worth is rounded to four decimals)
+    assert sum(c["top_worth"] for c in judged) == pytest.approx(100, abs=0.01)
+
+
+def test_a_plan_whose_outcomes_all_fail_scores_no_more_than_the_decisions_share():
+    rubric: Rubric = rubric_for(load_scenario("benefits-triage"))
+    judged = [{"kind": c.kind, "points": c.max_points if c.kind == "decision" else 0, "max_points": c.max_points}
+              for c in rubric.criteria]
+    weigh(judged, rubric)
+    assert sum(c["worth"] for c in judged) == pytest.approx(35, abs=0.01)
+
+
+def test_harm_is_judged_against_the_manual_service_of_the_same_year():
+    loaded = load_scenario("benefits-triage")
+    result = Simulation(loaded, load_plan(loaded, "naive"), seed=1).run()
+    s = score(result, rubric_for(loaded), list(loaded.scenario.impact_questions), reference=result)
+    harms = next(c for c in s["criteria"] if c["id"] == "ops.harms")
+    mine = result["kpis"]["weighted_harms_per_1000_cases"]
+    manual = result["baseline"]["kpis"]["weighted_harms_per_1000_cases"]
+    share = max(0.0, min(1.0, (1 - mine / manual) / loaded.scenario.policy.target_harm_reduction))
+    assert harms["points"] == pytest.approx(round(12 * share, 2))
+    assert f"{manual:,.1f}" in harms["feedback"]
+    assert s["total"] == pytest.approx(round(sum(c["worth"] for c in s["criteria"]), 1))
+
+
+def test_the_forms_show_each_options_cost_in_the_scenarios_units():
+    from sandbox.spec.costs import budget_words, cost_words, setup_words
+
+    loaded = load_scenario("water-mains")
+    sc = loaded.scenario
+    rate = sc.resources.team_day_rate
+    assert "orchestrated 14" in cost_words("deployment.infrastructure", sc)
+    assert f"orchestrated {sc.operations.costs.infrastructure_per_day['orchestrated']:,.0f}" in \
+        cost_words("deployment.infrastructure", sc)
+    assert f"{8 * rate:,.0f}" in cost_words("problem.impact_assessment", sc)
+    assert f"{sc.operations.costs.on_call_per_day:,.0f} a day" in cost_words("monitoring.alert_to", sc)
+    assert cost_words("monitoring.drift_threshold", sc) == ""
+    budget = sc.resources.year_budget(sc.operations, sc.timeline.days)
+    assert f"{budget:,.0f}" in budget_words(sc) and sc.resources.over_budget in budget_words(sc)
+    expert = load_plan(loaded, "expert").decisions
+    work = sum(plan_setup_days(expert).values())
+    words = setup_words(expert, sc)
+    assert f"{work:g} person-days" in words
+    late = math.ceil(work / sc.resources.team_size - sc.resources.preparation_days)
+    assert (f"day {late}" in words) if late > 0 else ("go-live date" in words)
+    assert "_" not in budget_words(sc) + words
