@@ -162,6 +162,8 @@ def test_a_year_without_a_model_in_service_says_so_first_on_the_results_page(db)
     assert at.title[0].value == "Results and feedback"
     first = at.error[0].value
     assert first.startswith("No model went live this year") and "no per-group audit" in first
+    chance = [m.value for m in at.markdown if m.value.startswith("Against chance")]
+    assert chance and "plans made of random choices" in chance[0]  # the scenario's saved distribution
     assert "turn on the per-group fairness audit" in first
     saved = db.attempt(attempt["id"])
     assert saved["score_total"] <= 60

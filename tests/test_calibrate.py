@@ -110,8 +110,10 @@ def _cli(*args, cwd):
 def test_the_command_runs_a_folder_outside_the_scenarios_and_writes_json_and_html(tiny_with_expert, tmp_path):
     out, page = tmp_path / "cal.json", tmp_path / "cal.html"
     done = _cli(tiny_with_expert, "--seeds", 1, "--random", 2, "--no-ablations", "--workers", 1, "--json", out,
-                "--report", page, cwd=tmp_path)
+                "--report", page, "--save", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
+    saved = json.loads((tiny_with_expert / "calibration.json").read_text())
+    assert len(saved["difficulties"]["standard"]["random"]) == 2 and saved["fingerprint"]
     result = json.loads(out.read_text())
     assert set(result) >= {"scenario", "difficulty", "seeds", "engine", "workers", "wall_s", "plans", "gold",
                            "random", "ablations", "luck", "checks"}
@@ -192,3 +194,36 @@ def test_a_model_without_one_source_still_trains_when_its_inputs_are_imputed():
     assert plan["data.cleaning"] == "full" and plan["model.algorithm"] == "gradient_boosting"
     result = Simulation(loaded, plan, seed=1).run()
     assert any(day["model_version"] for day in result["timeline"])
+
+
+def test_a_saved_random_plan_distribution_is_shown_until_the_scenario_changes(tiny_with_expert):
+    from sandbox.calibrate import standing
+
+    loaded = load_scenario(tiny_with_expert)
+    assert standing.distribution(loaded, "standard") is None  # nothing saved yet
+    sweep = {"difficulty": "standard", "seeds": 2, "random": {"totals": [20.0, 30.0, 30.0, 40.0, 50.0, 60.0]},
+             "plans": {"expert": {"totals": [88.0, 90.0]}, "naive": {"totals": [25.0, 27.0]}}}
+    standing.save(loaded, sweep)
+    dist = standing.distribution(loaded, "standard")
+    assert dist["random"] == [20.0, 30.0, 30.0, 40.0, 50.0, 60.0] and standing.distribution(loaded, "advanced") is None
+    assert standing.standing(30.0, dist)["beats"] == pytest.approx((1 + 0.5 * 2) / 6, abs=1e-4)
+    said = standing.words(45.0, dist)
+    assert "above 67% of 6 plans made of random choices" in said and "median is 35.0" in said and "89.0" in said
+    standing.save(loaded, {**sweep, "difficulty": "advanced"})  # another difficulty joins the file
+    assert standing.distribution(loaded, "standard") and standing.distribution(loaded, "advanced")
+    rubric = tiny_with_expert / "scenario.yaml"
+    rubric.write_text(rubric.read_text() + "\n# edited\n")
+    assert standing.distribution(load_scenario(tiny_with_expert), "standard") is None  # stale: not shown
+    (tiny_with_expert / "calibration.json").write_text("{not json")
+    assert standing.distribution(loaded, "standard") is None
+
+
+@pytest.mark.parametrize("scenario", BUNDLED)
+def test_every_bundled_scenario_carries_a_current_random_plan_distribution(scenario):
+    """Made with ``sandbox calibrate SCENARIO --no-ablations --save``; a change to the scenario, its plans or a
+    rubric needs the command run again."""
+    from sandbox.calibrate import standing
+
+    dist = standing.distribution(load_scenario(scenario), "standard")
+    assert dist is not None, f"run: sandbox calibrate {scenario} --no-ablations --save"
+    assert len(dist["random"]) >= 20 and dist["expert"]

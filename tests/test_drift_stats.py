@@ -113,18 +113,20 @@ def test_check_uses_normalised_wasserstein_and_jensen_shannon():
     assert res.dataset_drift and set(res.drifted) == {"x", "c"}
 
 
-def _policy(metric: str, task: str = "classification"):
+def _policy(metric: str, task: str = "classification", smallest: int = 1):
     return SimpleNamespace(task=SimpleNamespace(type=task),
-                           policy=SimpleNamespace(fairness=SimpleNamespace(metric=metric)))
+                           policy=SimpleNamespace(fairness=SimpleNamespace(metric=metric, min_group_size=smallest)))
 
 
 @settings(max_examples=60, deadline=None)
-@example(1908, 1, "equalized_odds_difference")  # a group with no positives and one with no negatives
+@example(1908, 1, "equalized_odds_difference", 1)  # a group with no positives and one with no negatives
 @given(st.integers(0, 10_000), st.integers(1, 4), st.sampled_from(
-    ["demographic_parity_difference", "equalized_odds_difference", "error_gap", "regression"]))
-def test_in_service_fairness_gap_equals_fairlearn(seed, days, metric):
+    ["demographic_parity_difference", "equalized_odds_difference", "error_gap", "regression"]),
+    st.sampled_from([1, 1, 10, 40]))
+def test_in_service_fairness_gap_equals_fairlearn(seed, days, metric, smallest):
     """Over several days' logs, with unscored cases and outcomes not yet known, the gap the monitors, the
-    complaint handler and the KPIs use is fairlearn's figure on the cases it should count."""
+    complaint handler and the KPIs use is fairlearn's figure on the cases it should count (the groups with at
+    least the policy's ``min_group_size`` of them)."""
     from fairlearn.metrics import MetricFrame, equalized_odds_difference, false_positive_rate, true_positive_rate
     from sklearn.metrics import accuracy_score, mean_absolute_error
 
@@ -138,13 +140,17 @@ def test_in_service_fairness_gap_equals_fairlearn(seed, days, metric):
         logs.append(SimpleNamespace(y=y, decision=decision, group=rng.choice(["a", "b", "c"], n).astype(object),
                                     label_day=d + rng.integers(0, 6, n).astype(float), memo={}))
     now = days + 1.0
-    sc = _policy("error_gap", "regression") if metric == "regression" else _policy(metric)
+    sc = _policy("error_gap", "regression", smallest) if metric == "regression" else _policy(metric, "classification",
+                                                                                               smallest)
     got = gap_over(logs, sc, now)
     cat = {k: np.concatenate([getattr(log, k) for log in logs]) for k in ("y", "decision", "group", "label_day")}
     keep = ~np.isnan(cat["decision"])
     if metric != "demographic_parity_difference":
         keep &= cat["label_day"] <= now
     y, pred, group = cat["y"][keep], cat["decision"][keep], cat["group"][keep]
+    names, counts = np.unique(group, return_counts=True)
+    large = np.isin(group, names[counts >= smallest])
+    y, pred, group = y[large], pred[large], group[large]
     group = pd.Series(group)  # fairlearn takes a one-case array of groups for a list of feature arrays
     if len(y) == 0:
         assert got is None

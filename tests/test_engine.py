@@ -9,7 +9,7 @@ import pytest
 
 from sandbox.engine import Simulation, SimulationError
 from sandbox.engine.result import to_json
-from sandbox.spec.loader import load_plan
+from sandbox.spec.loader import load_plan, load_scenario
 from tests.conftest import flagship, run_flagship
 
 GOLDEN = Path(__file__).parent / "golden" / "benefits-triage-expert-seed1.json"
@@ -163,3 +163,14 @@ def test_days_made_together_equal_days_made_one_by_one(scenario_id):
             assert pd.Series(x).equals(pd.Series(block[d][c])), (d, c)
     assert np.array_equal(np.concatenate([b["_day"] for b in block]),
                           np.repeat(np.arange(sc.timeline.days), [len(b["_day"]) for b in block]))
+
+
+def test_two_crashes_a_day_apart_each_end_when_their_own_restart_does():
+    """The forecast service crashes on days 13 and 14 of this year: each outage ends at its own restart, and the
+    year's availability counts two short outages, not one that never ended."""
+    loaded = load_scenario("ambulance-demand")
+    result = Simulation(loaded, load_plan(loaded, "naive"), seed=2).run()
+    crashes = [i for i in result["incidents"] if i["kind"] == "serving_crash"]
+    assert len(crashes) >= 2 and crashes[1]["start_day"] - crashes[0]["start_day"] < 2
+    assert all(i["recovered_day"] is not None for i in crashes)
+    assert result["kpis"]["availability"] > 0.9

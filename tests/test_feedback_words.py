@@ -37,3 +37,33 @@ def test_every_sentence_a_learner_reads_is_plain_and_fits_the_task(scenario):
             assert not NOT_PROSE.findall(text), (plan.name, where, text)
             if loaded.scenario.task.type == "regression":
                 assert not any(w in text.lower() for w in CLASSIFICATION_WORDS), (plan.name, where, text)
+
+
+@pytest.mark.parametrize("scenario", ["benefits-triage", "ambulance-demand"])
+def test_each_improvement_names_changes_this_plan_lacks_and_gains_its_points_when_applied(scenario):
+    """The naive plan's two best improvements that name decisions: neither is already in the plan; with its
+    changes made and the year played again, that criterion scores higher, the decision criteria gain at least
+    the points it promised, and the same improvement does not come back."""
+    from sandbox.runs.scored import rubric_for
+    from sandbox.scoring import advice
+    from sandbox.scoring.score import all_facts, holds, rescorer
+
+    loaded = load_scenario(scenario)
+    questions = list(loaded.scenario.impact_questions)
+    reference = scored_run(loaded, expert_plan(loaded), seed=1)
+    naive = load_plan(loaded, "naive")
+    result = scored_run(loaded, naive, seed=1, reference=reference)
+    assert all(i["points_to_gain"] > 0 for i in result["score"]["improvements"])
+    rubric, facts = rubric_for(loaded), all_facts(result, reference, questions)
+    every = advice.improvements(result["score"]["criteria"], [], rubric, facts,
+                                rescorer(result, facts, rubric, questions), holds,
+                                reference_plan=reference["plan"]["decisions"], n=100)
+    assert every[:3] == [i for i in result["score"]["improvements"] if i["id"] != "delivery"][:3]
+    decisions = lambda s: sum(c["worth"] for c in s["criteria"] if c["kind"] == "decision")  # noqa: E731
+    for imp in [i for i in every if i["changes"]][:2]:
+        assert any(naive.decisions.get(k) != v for k, v in imp["changes"].items()), imp
+        again = scored_run(loaded, naive.with_changes(**imp["changes"]), seed=1, reference=reference)["score"]
+        before = {c["id"]: c["points"] for c in result["score"]["criteria"]}
+        assert {c["id"]: c for c in again["criteria"]}[imp["id"]]["points"] > before[imp["id"]], imp
+        assert decisions(again) >= decisions(result["score"]) + imp["points_to_gain"] - 0.15, imp
+        assert all(i["changes"] != imp["changes"] for i in again["improvements"]), imp

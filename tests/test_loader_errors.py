@@ -220,3 +220,25 @@ def test_options_that_do_not_fit_the_task_are_refused_not_offered_and_not_defaul
                                          "model.algorithm": "logistic_regression"}}
     again = saved_plan(old, ambulance.scenario)["decisions"]  # saved before the task's options were enforced
     assert again["problem.success_metric"] == "mae" and again["model.algorithm"] == "linear_regression"
+
+
+def test_validate_refuses_a_decision_that_cannot_move_the_score(tmp_path):
+    """A scenario's own decision that no criterion compares nor lists under moved_by is named, with its line."""
+
+
+    from sandbox.cli.validate import validate_paths
+    from tests.conftest import TINY
+
+    folder = tmp_path / "tiny"
+    shutil.copytree(TINY, folder)
+    assert validate_paths([folder]) == []
+    text = (folder / "scenario.yaml").read_text()
+    extra = ("  scenario.leaflets:\n    phase: feedback\n    question: Print leaflets about the service?\n"
+             "    default: none\n    choices:\n      none: {description: No leaflets.}\n"
+             "      many: {description: Leaflets in every office.}\n")
+    (folder / "scenario.yaml").write_text(text.replace("decisions:\n", "decisions:\n" + extra, 1))
+    problems = validate_paths([folder])
+    assert len(problems) == 1, problems
+    line = (folder / "scenario.yaml").read_text().splitlines().index("  scenario.leaflets:") + 1
+    assert problems[0].line == line and "scenario.leaflets" in problems[0].message
+    assert "cannot move the score" in problems[0].message

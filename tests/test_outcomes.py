@@ -117,6 +117,44 @@ def test_staff_beyond_the_current_caseworkers_are_the_projects_spending():
         extra * loaded.scenario.operations.costs.caseworker_per_day)
 
 
+def test_an_overspend_is_paid_for_by_leaving_review_posts_empty():
+    """When the year's spending as it stands would overrun the budget, the finance team holds review posts empty
+    for the rest of the year until what they would have cost covers it: fewer reviewers, longer waits. The same
+    plan within its budget keeps every post."""
+    from sandbox.spec.scenario import Resources
+
+    loaded = load_scenario("benefits-triage")
+    plan = load_plan(loaded, "expert")
+    ample = Simulation(loaded, plan, seed=1).run()
+    spent = ample["kpis"]["spend"]
+    assert ample["kpis"]["posts_held"] == 0 and spent < ample["kpis"]["budget"]
+    tight = dataclasses.replace(loaded, scenario=loaded.scenario.model_copy(
+        update={"resources": Resources(budget=spent / 3)}))
+    short = Simulation(tight, plan, seed=1).run()
+    k, cost = short["kpis"], loaded.scenario.operations.costs.caseworker_per_day
+    assert 0 < k["posts_held"] <= loaded.scenario.operations.caseworkers
+    if k["posts_held"] < loaded.scenario.operations.caseworkers:  # held until what they would cost pays for it
+        assert k["post_days_held"] * cost >= k["spend"] - k["budget"]
+    assert k["mean_wait_days"] > ample["kpis"]["mean_wait_days"]
+    assert any(a["action"] == "post held empty" for a in short["audit_trail"])
+
+
+def test_a_post_incident_review_writes_the_runbook_for_the_next_incident_like_it():
+    """A plan whose standing response to drift is to do nothing (no triggered retraining): with post-incident
+    reviews, once one drift has been put right and reviewed, the next drift is answered as it needs."""
+    loaded = load_scenario("ambulance-demand")  # a heatwave, then the flu season, both drifts
+    plan = load_plan(loaded, "expert").with_changes(retraining__mode="scheduled")
+    reviewed = Simulation(loaded, plan, seed=1).run()
+    unreviewed = Simulation(loaded, plan.with_changes(feedback__post_incident_review=False), seed=1).run()
+    from sandbox.spec.events import DRIFT_KINDS
+
+    drifts = [i for i in reviewed["incidents"] if i["kind"] in DRIFT_KINDS and i["response"]]
+    plain = [i for i in unreviewed["incidents"] if i["kind"] in DRIFT_KINDS and i["response"]]
+    assert all(i["response"] == "ignore" for i in plain)
+    assert drifts[0]["response"] == "ignore" and any(i["response"] == "retrain_now" for i in drifts[1:])
+    assert any("answered as the review of" in note for i in drifts for note in i["notes"])
+
+
 # ---------------------------------------------------------------------------------------------- scoring
 
 
@@ -204,3 +242,39 @@ def test_the_forms_show_each_options_cost_in_the_scenarios_units():
     late = math.ceil(work / sc.resources.team_size - sc.resources.preparation_days)
     assert (f"day {late}" in words) if late > 0 else ("go-live date" in words)
     assert "_" not in budget_words(sc) + words
+
+
+def test_incident_responses_are_judged_against_what_each_incident_needed():
+    """Step mode: a team that answers every incident with a response its kind declares sound earns the response
+    criterion in full; one that only communicates earns nothing on it and is told, incident by incident, what was
+    needed and why. Batch play is judged the same way on the plan's standing responses."""
+    from sandbox.runs.scored import scored
+    from sandbox.scoring.facts import RESPONSE_WORDS
+    from sandbox.spec.decisions import RESPONSES
+    from sandbox.spec.events import KINDS, EventKind
+
+    assert set(RESPONSE_WORDS) == set(RESPONSES)
+    assert all(set(s.sound) <= set(s.responses) and bool(s.sound) == bool(s.why) for s in KINDS.values())
+    loaded = load_scenario("benefits-triage")
+    plan = load_plan(loaded, "naive")
+
+    def played(choose):
+        sim, answers = Simulation(loaded, plan, seed=1), {}
+        while not sim.finished:
+            for inc in sim.advance(30)["pending"]:
+                answers[inc["id"]] = choose(inc)
+                sim.respond(inc["id"], answers[inc["id"]])
+        result = sim.result()
+        result["score"] = scored(result, loaded)
+        return result, {c["id"]: c for c in result["score"]["criteria"]}["ops.responses"]
+
+    sound, good = played(lambda inc: (KINDS[EventKind(inc["kind"])].sound or ("communicate",))[0])
+    told, bad = played(lambda inc: "communicate")
+    assert good["assessed"] and good["points"] == good["max_points"]
+    assert bad["points"] == 0 and "the team chose to tell the people affected" in bad["feedback"]
+    judged = [i for i in told["incidents"] if i["response"] and KINDS[EventKind(i["kind"])].sound]
+    assert judged and all(f"“{i['title']}”" in bad["feedback"] for i in judged)
+    batch = Simulation(loaded, plan, seed=1).run()
+    batch["score"] = scored(batch, loaded)
+    standing = {c["id"]: c for c in batch["score"]["criteria"]}["ops.responses"]
+    assert standing["points"] < standing["max_points"]  # the naive plan's standing response to drift: nothing

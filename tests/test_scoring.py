@@ -306,3 +306,26 @@ def test_delivery_advice_names_only_changes_the_plan_has_not_made():
     assert "full data cleaning" in advice(fresh, ["performance"], task)
     assert "reweighing" in advice(fresh, ["fairness_limit"], task)
     assert "error" in advice(fresh, ["performance"], {"task": "regression"})
+
+
+@pytest.mark.parametrize("scenario", ["benefits-triage", "water-mains"])
+def test_understating_the_impact_gains_nothing_and_is_judged_a_governance_failure(scenario):
+    """Answering each impact question at its lowest does not lower the level the obligations follow from, and
+    the impact-assessment criterion names each understated answer and why the scenario's facts say otherwise."""
+    from sandbox.runs.scored import expert_plan, scored_run
+    from sandbox.spec.loader import load_scenario
+
+    loaded = load_scenario(scenario)
+    questions = list(loaded.scenario.impact_questions)
+    result = scored_run(loaded, expert_plan(loaded), seed=1)
+    true_score = result["score"]
+    lowest = {q.id: min(q.points, key=q.points.get) for q in questions}
+    understated = {**result, "plan": {**result["plan"], "impact_answers": lowest}}
+    s = score(understated, rubric_for(loaded), questions, reference=result)
+    assert s["impact_level"] == true_score["impact_level"]
+    got = {c["id"]: c for c in s["criteria"]}["gov.impact-assessment"]
+    assert got["points"] == 0 and s["total"] < true_score["total"]
+    for q in questions:
+        if q.supported:
+            assert q.question in got["feedback"] and q.why in got["feedback"]
+    assert {c["id"]: c for c in true_score["criteria"]}["gov.impact-assessment"]["points"] == 2

@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from sandbox.app import state
-from sandbox.reports.run import PALETTE
+from sandbox.reports.run import PALETTE, fairness_sentences
 
 
 @st.cache_data(show_spinner="Reading the scenario's data…", max_entries=32)
@@ -72,7 +72,7 @@ def model_evaluation(attempt: dict, loaded) -> None:
     (st.success if gate["go"] else st.error)(
         f"Promotion gate ({gate['gate']}): {'go' if gate['go'] else 'no-go'}"
         + ("" if gate["go"] else " — " + "; ".join(gate["reasons"])))
-    _fairness(ev)
+    _fairness(ev, loaded.scenario.task.type)
     if ev.get("robustness"):
         st.markdown("**Robustness** (the test set again with noisy inputs, and with one input missing)")
         st.json(ev["robustness"], expanded=False)
@@ -82,12 +82,14 @@ def model_evaluation(attempt: dict, loaded) -> None:
                     " folds")
 
 
-def _fairness(ev: dict) -> None:
+def _fairness(ev: dict, task: str) -> None:
     f = ev["fairness"]
     table = pd.DataFrame([{"group": g, **v} for g, v in ev["groups"].items()])
     key = "selection_rate" if "selection_rate" in table else "mae"
-    st.markdown(f"**Per-group results** by {f['attribute']}: {f['metric']} {f['value']:.3f} against the agency's "
-                f"limit {f['limit']:g} — {'within' if f['within_limit'] else 'OVER'} the limit")
+    lines = fairness_sentences(f, task)
+    st.markdown("**Per-group results**: " + lines[0])
+    for line in lines[1:]:
+        st.markdown(line)
     chart = alt.Chart(table).mark_bar(color=PALETTE[1]).encode(x=alt.X(f"{key}:Q"), y=alt.Y("group:N"),
                                                                 tooltip=list(table.columns))
     st.altair_chart(chart, width="stretch")

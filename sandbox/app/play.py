@@ -210,7 +210,9 @@ def step_panel(attempt: dict) -> None:
     if timeline:
         from sandbox.runs.service import run_key
 
-        partial = {"timeline": timeline, "events": s["state"]["events"], "alerts": s["state"]["alerts"]}
+        sc = ui.scenario(attempt["scenario_id"]).scenario
+        partial = {"timeline": timeline, "events": s["state"]["events"], "alerts": s["state"]["alerts"],
+                   "scenario": {"task": sc.task.type, "fairness_metric": sc.policy.fairness.metric}}
         key = run_key(attempt["scenario_id"], attempt["plan"], attempt["seed"], attempt["difficulty"], s["actions"])
         st.plotly_chart(_partial_timeline(key, partial), width="stretch")
         last = timeline[-1]

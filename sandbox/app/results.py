@@ -10,6 +10,7 @@ import yaml
 
 from sandbox.app import pages, play, state, ui
 from sandbox.reports.inert import markdown as md
+from sandbox.reports.run import PALETTE
 from sandbox.scoring.delivery import headline
 
 
@@ -103,6 +104,29 @@ def drift_report(result: dict, attempt: dict) -> None:
                                mime="text/html")
 
 
+def chance(result: dict, attempt: dict) -> None:
+    """Where the score stands against the scenario's random plans (saved by ``sandbox calibrate --save``)."""
+    import altair as alt
+
+    from sandbox.calibrate import standing
+
+    dist = standing.distribution(ui.scenario(attempt["scenario_id"]), attempt["difficulty"])
+    total = result["score"]["total"]
+    if dist is None:
+        st.caption("No comparison with random plans is saved for this scenario and difficulty.")
+        return
+    st.markdown(standing.words(total, dist))
+    marks = pd.DataFrame([{"score": t, "plan": "a random plan"} for t in dist["random"]]
+                         + [{"score": total, "plan": "yours"}])
+    chart = alt.Chart(marks).mark_tick(thickness=3, size=28).encode(
+        x=alt.X("score:Q", scale=alt.Scale(domain=[0, 100]), title="score out of 100"),
+        color=alt.Color("plan:N", scale=alt.Scale(domain=["a random plan", "yours"],
+                                                  range=[PALETTE[4], PALETTE[5]]), title=None),
+        tooltip=["plan", "score"]).properties(height=70)
+    st.altair_chart(chart, width="stretch")
+    st.caption("In words: each blue tick is one random plan's score; the red tick is yours.")
+
+
 def result_of(attempt: dict) -> dict | None:
     return state.store().get_run(attempt["run_key"]) if attempt.get("run_key") else None
 
@@ -119,6 +143,7 @@ def show(attempt: dict) -> None:
     score, figures = st.columns([2, 3], gap="large")
     with score:
         ui.score_panel(result["score"])
+        chance(result, attempt)
     with figures:
         st.markdown("#### Key figures")
         st.dataframe(ui.key_figures(result), hide_index=True, width="stretch")

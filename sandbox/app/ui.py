@@ -182,8 +182,9 @@ def lesson_link(link: str) -> None:
 
 
 def score_panel(score: dict) -> None:
-    st.metric("Score", f"{score['total']:.1f} / 100", help="Decisions judged on what was knowable at the time; "
-              "outcomes compared with the expert plan on the same seed and events.")
+    st.metric("Score", f"{score['total']:.1f} / 100", help="Decisions judged on what was knowable at the time (at "
+              "most 35 points); outcomes judged against the agency's policy and budget and the service it would "
+              "have had without a model in the same year.")
     st.markdown(f"**Readiness** (ML Test Score): {score['band']}")
     st.markdown("#### Three most valuable improvements")
     for imp in score.get("improvements", []):

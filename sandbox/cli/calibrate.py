@@ -22,6 +22,8 @@ def add_commands(sub) -> None:
     p.add_argument("--workers", type=int, help="worker processes on this machine (default: one a core)")
     p.add_argument("--json", type=Path, help="write the sweep's result as JSON here")
     p.add_argument("--report", type=Path, help="write a self-contained HTML report here")
+    p.add_argument("--save", action="store_true", help="keep the random plans' scores with the scenario "
+                   "(calibration.json), for the Results page's comparison with chance")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_calibrate)
 
@@ -80,6 +82,13 @@ def cmd_calibrate(args) -> int:
 
         args.report.write_text(render(result), encoding="utf-8")
     print(table(result))
+    if args.save:
+        from sandbox.calibrate.standing import save
+
+        if not result["random"]["totals"]:
+            print("error: --save needs random plans (--random 5 or more)", file=sys.stderr)
+            return 1
+        print(f"saved the random plans' scores to {save(loaded, result)}", file=sys.stderr)
     return 0
 
 

@@ -135,8 +135,9 @@ def gap_over(logs, sc, now: float | None = None) -> float | None:
     difference of adverse decisions, equalized odds difference (the larger of the gaps in true and false
     positive rates), or the gap in accuracy; for a forecast the gap in mean absolute error. Outcome-based
     metrics count only the cases whose outcomes are known by ``now`` (all of them when None: hindsight).
-    A group with no cases behind a rate (no positives for the true positive rate, say) is left out of that
-    rate's gap, as the evaluation does; fairlearn would count the rate as 0 and raise a false alarm on
+    A group with fewer cases than the policy's ``min_group_size`` is left out, and a group with no cases behind
+    a rate (no positives for the true positive rate, say) is left out of that rate's gap, as the evaluation
+    does; fairlearn would count the rate as 0 and raise a false alarm on
     every small window."""
     from sandbox.ml.evaluate import confusion_rates, equalized_odds, spread
 
@@ -145,6 +146,8 @@ def gap_over(logs, sc, now: float | None = None) -> float | None:
     for log in logs:
         for g, row in group_counts(log, kind, now).items():
             total[g] = total[g] + row if g in total else np.asarray(row, dtype=float)
+    smallest = sc.policy.fairness.min_group_size  # as the evaluation: too few cases say nothing of a group
+    total = {g: row for g, row in total.items() if (row.sum() if kind == CONFUSION else row[1]) >= smallest}
     if kind != CONFUSION:
         value = spread({g: {"rate": a / n} for g, (a, n) in total.items() if n}, "rate")
     else:

@@ -85,7 +85,7 @@ def on_detected(world: World, inc: Incident) -> None:
     elif inc.kind == "serving_crash":
         restart = ops.restart_days[world.plan["deployment.infrastructure"]]
         world.deployment.service_down_until = world.now + restart
-        world.deployment.down_intervals[-1][1] = world.now + restart
+        world.deployment.down_intervals[world.deployment.down_of[inc.id]][1] = world.now + restart
         world.env.process(_recover_at(world, inc, world.now + restart))
     if world.interactive and inc.id not in world.response.responses:
         world.response.pending.append(inc)
@@ -102,8 +102,17 @@ def on_detected(world: World, inc: Incident) -> None:
 
 
 def default_response(world: World, inc: Incident) -> str:
-    """What the plan implies a team would do when an incident is detected (the kind's entry says)."""
-    return KINDS[inc.kind].response_for(world.plan)
+    """What the plan implies a team would do when an incident is detected (the kind's entry says). Once a
+    post-incident review has looked at an incident that needed the same (``KindSpec.why``), its conclusion is the
+    team's runbook: an incident like it gets the response it needs even where the plan's standing one does not
+    fit."""
+    spec = KINDS[inc.kind]
+    standing = spec.response_for(world.plan)
+    reviewed = world.response.runbooks.get(spec.why) if spec.sound else None
+    if reviewed and standing not in spec.sound:
+        inc.notes.append(f"answered as the review of {reviewed} concluded")
+        return spec.sound[0]
+    return standing
 
 
 def apply_response(world: World, inc: Incident, action: str, by: str) -> None:
@@ -130,6 +139,10 @@ def recover(world: World, inc: Incident, at: float | None = None) -> None:
     world.response.manual_incidents.discard(inc.id)
     world.response.pause_incidents.discard(inc.id)
     world.log("operations", "recovered", f"{inc.id} {inc.title}")
+    spec = KINDS[inc.kind]
+    if world.plan["feedback.post_incident_review"] and spec.sound and inc.response is not None:
+        world.response.runbooks.setdefault(spec.why, inc.id)  # what the next one like it needs, written down
+        world.log("operations", "post-incident review", f"{inc.id}: runbook for incidents like it")
 
 
 def _recover_at(world: World, inc: Incident, when: float):

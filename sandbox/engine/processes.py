@@ -22,7 +22,7 @@ from sandbox.engine.operations import (
     track_excess_harm,
 )
 from sandbox.engine.records import Alert
-from sandbox.engine.timeline import record_day
+from sandbox.engine.timeline import record_day, running_cost
 from sandbox.spec.costs import CADENCE_DAYS
 from sandbox.spec.events import DRIFT_KINDS, GOVERNANCE_KINDS, EventKind
 from sandbox.spec.scenario import Knob
@@ -42,6 +42,26 @@ def daily_service(env, world):
         yield env.timeout(d + CLOSE_TIME - env.now)
         track_excess_harm(world, d, world.deployment.expected_error)
         record_day(world, d)
+        if not world.manual:
+            budget_watch(env, world, d)
+
+
+def budget_watch(env, world, d: int) -> None:
+    """The finance team's check at each day's close: when the project's spending for the year, as it stands
+    (what it has paid out, and its running costs for the whole year), would overrun the budget, the overspend
+    is met by holding posts of the service's own review staff empty for the rest of the year, one more each
+    time the posts already held cannot cover it (``Resources.over_budget`` says so in the scenario's words)."""
+    ops, left = world.sc.operations, world.horizon - d - 1
+    if left <= 0 or len(world.ledger.posts_held) >= ops.caseworkers:
+        return
+    saved = sum((world.horizon - day) * ops.costs.caseworker_per_day for day in world.ledger.posts_held)
+    over = world.ledger.spend + world.horizon * running_cost(world) - world.budget - saved
+    while over > 0 and len(world.ledger.posts_held) < ops.caseworkers:
+        world.ledger.posts_held.append(d + 1)
+        over -= left * ops.costs.caseworker_per_day
+        world.caseworkers.withdraw()
+        world.log("finance", "post held empty", f"day {d + 1}: one {ops.reviewer}'s post left empty for the rest "
+                  "of the year to pay for the project's overspend")
 
 
 def review(env, world, log, rows: np.ndarray, correct: np.ndarray):
@@ -113,6 +133,7 @@ def _crash(env, world, ev):
     world.deployment.service_down_until = float("inf")
     world.deployment.down_intervals.append([env.now, float("inf")])
     inc = open_incident(world, "serving_crash", ev.spec.label, ev.id)
+    world.deployment.down_of[inc.id] = len(world.deployment.down_intervals) - 1
     if world.plan["deployment.infrastructure"] == "orchestrated":
         detect(world, {"serving_crash"}, "orchestrator liveness probe", env.now)
         return

@@ -54,7 +54,7 @@ class Simulation:
         self.world = World(loaded.scenario, loaded.folder, plan, self.seed, difficulty)
         self._ops: list[dict[str, Any]] = []
         self._injected = 0
-        self.manual = manual
+        self.manual = self.world.manual = manual
         if manual:
             self._setup_manual()
         else:

@@ -61,13 +61,15 @@ class World:
         self.horizon = scenario.timeline.days
         self.cache = DayCache(self.stream, self.horizon, scenario.task.type)
         self.env = simpy.Environment()
-        self.caseworkers = simpy.Resource(self.env, capacity=int(self.knobs[Knob.caseworkers]))
+        self.caseworkers = Staff(self.env, capacity=int(self.knobs[Knob.caseworkers]))
         self.deployment = Deployment()
         self.response = Response()
         self.monitors = MonitorState()
         self.ledger = Ledger()
         self.records = Records(labels=np.tile([np.inf, np.inf, 0.0, 0.0], (self.horizon, 1)))
         self.interactive = False  # step mode: the run stops at each detected incident for a response
+        self.manual = False  # the manual service (no model, no project spending)
+        self.budget = scenario.resources.year_budget(scenario.operations, self.horizon)
         self.setup = plan_setup_days(plan.decisions)
         res = scenario.resources
         late_by = sum(self.setup.values()) / res.team_size - res.preparation_days
@@ -239,6 +241,7 @@ class Deployment:
     candidate: tuple[ModelVersion, str, float] | None = None  # model, mode, traffic share
     service_down_until: float = -1.0
     down_intervals: list[list[float]] = field(default_factory=list)
+    down_of: dict[str, int] = field(default_factory=dict)  # a crash incident's interval (crashes can overlap)
     retraining: bool = False
     retrain_count: int = 0
     last_retrain_day: float = -1e9
@@ -260,6 +263,7 @@ class Response:
     responses: dict[str, str] = field(default_factory=dict)  # incident id -> the team's response
     manual_incidents: set[str] = field(default_factory=set)  # incidents under manual processing
     pause_incidents: set[str] = field(default_factory=set)  # incidents with automation paused
+    runbooks: dict[str, str] = field(default_factory=dict)  # what a post-incident review concluded: why -> incident
 
 
 @dataclass
@@ -276,6 +280,14 @@ class MonitorState:
     firing: set[str] = field(default_factory=set)
 
 
+class Staff(simpy.Resource):
+    """The review staff: a SimPy resource whose posts can be left empty during the year (the budget's
+    consequence). A withdrawn post takes no new tray; the reviewer at work on one finishes it first."""
+
+    def withdraw(self) -> None:
+        self._capacity = max(0, self._capacity - 1)  # SimPy grants a request only while users < capacity
+
+
 @dataclass
 class Ledger:
     """Costs and harms, day by day, and the caseworkers' queue."""
@@ -286,6 +298,7 @@ class Ledger:
     late: dict[int, int] = field(default_factory=dict)  # day -> cases decided later than the policy allows
     spend: float = 0.0  # the project's own spending besides running costs (set-up work, retraining runs)
     queued: int = 0
+    posts_held: list[int] = field(default_factory=list)  # the day each post held empty for the budget was withdrawn
 
 
 @dataclass

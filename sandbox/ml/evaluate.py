@@ -79,41 +79,64 @@ def evaluate(model: ModelVersion, test: TrainingSet, scenario: Scenario, plan, t
     metrics = task_metrics(y, pred, scores, scenario.task.type)
     metrics["scored_share"] = float(ok.mean())
     groups, fairness = group_metrics(y, pred, group, scenario)
+    fairness["by_attribute"] = every_attribute(y, pred, test.groups.iloc[np.flatnonzero(ok)], scenario)
     robustness = _robustness(every[n:], every_ok[n:], drop, test, scenario, metrics) if copies else {}
     cv = _cross_validation(model, train, scenario, seed) if plan["evaluation.method"] == "cross_validation" else None
     return Evaluation(metrics, groups, fairness, robustness, cv, bool(plan["evaluation.fairness_audit"]),
                       (all_scores, ok))
 
 
-def group_metrics(y: np.ndarray, pred: np.ndarray, group: np.ndarray, scenario: Scenario) -> tuple[dict, dict]:
-    """Per-group table and the fairness summary against the scenario's policy limit.
+def group_metrics(y: np.ndarray, pred: np.ndarray, group: np.ndarray, scenario: Scenario,
+                  attribute: str | None = None) -> tuple[dict, dict]:
+    """Per-group table and the fairness summary of one protected attribute (the policy's by default) against
+    the scenario's policy limit.
 
-    fairlearn's MetricFrame splits the cases by group and counts once per group (a
-    confusion matrix, or the error sum); every rate and gap follows from those counts,
-    which costs one MetricFrame pass instead of one per metric.
+    fairlearn's MetricFrame splits the cases by group and counts once per group (a confusion matrix, or the
+    error sum); every rate and gap follows from those counts, which costs one MetricFrame pass instead of one
+    per metric. The one way undefined and unreliable figures are handled: a group with fewer test cases than
+    the policy's ``min_group_size`` stays in the table with its count but is left out of every gap
+    (``small_groups``), and within the groups counted a rate with no cases behind it (no positives for the
+    false negative rate, say) is left out of that rate's gap. With every group large enough and every rate
+    defined, the gaps are fairlearn's ``demographic_parity_difference`` and ``equalized_odds_difference``.
+    With no group large enough the gap is undefined (NaN) and not within the limit: fairness was not shown.
     """
     limit = scenario.policy.fairness
-    if scenario.task.type == "regression":
-        table = _disaggregate(_error_counts, y, pred, group, lambda c: {"mae": _div(c[0], c[1]), "count": c[1]})
-        gap = spread(table, "mae")
-        return table, {"metric": "error_gap", "value": gap, "limit": limit.max,
-                       "within_limit": gap <= limit.max, "attribute": limit.attribute}
-    table = _disaggregate(_confusion_counts, y, pred, group, confusion_rates)
-    fpr_gap, fnr_gap = spread(table, "false_positive_rate"), spread(table, "false_negative_rate")
-    values = {"demographic_parity_difference": spread(table, "selection_rate"),
+    attribute = attribute or limit.attribute
+    regression = scenario.task.type == "regression"
+    table = (_disaggregate(_error_counts, y, pred, group, lambda c: {"mae": _div(c[0], c[1]), "count": c[1]})
+             if regression else _disaggregate(_confusion_counts, y, pred, group, confusion_rates))
+    small = {g: int(r["count"]) for g, r in table.items() if r["count"] < limit.min_group_size}
+    counted = {g: r for g, r in table.items() if g not in small}
+    base = {"attribute": attribute, "limit": limit.max, "min_group_size": limit.min_group_size,
+            "small_groups": small}
+    if regression:
+        gap = spread(counted, "mae")
+        return table, {"metric": "error_gap", "value": gap, "within_limit": gap <= limit.max, **base}
+    fpr_gap, fnr_gap = spread(counted, "false_positive_rate"), spread(counted, "false_negative_rate")
+    values = {"demographic_parity_difference": spread(counted, "selection_rate"),
               # equalized odds difference = the larger of the TPR and FPR gaps (TPR gap = FNR gap)
               "equalized_odds_difference": equalized_odds(fpr_gap, fnr_gap),
-              "error_gap": spread(table, "accuracy")}
+              "error_gap": spread(counted, "accuracy")}
     value = float(values[limit.metric])
-    selection = [r["selection_rate"] for r in table.values() if not np.isnan(r["selection_rate"])]
-    fairness = {"metric": limit.metric, "value": value, "limit": limit.max, "within_limit": value <= limit.max,
-                "attribute": limit.attribute,
+    selection = [r["selection_rate"] for r in counted.values() if not np.isnan(r["selection_rate"])]
+    fairness = {"metric": limit.metric, "value": value, "within_limit": value <= limit.max, **base,
                 "demographic_parity_difference": values["demographic_parity_difference"],
                 "equalized_odds_difference": values["equalized_odds_difference"],
                 "false_positive_rate_gap": fpr_gap, "false_negative_rate_gap": fnr_gap,
                 "four_fifths_ratio": _div(min(selection), max(selection)) if selection else float("nan"),
                 "four_fifths_note": "US employment heuristic only; the agency's own limit applies."}
     return table, fairness
+
+
+def every_attribute(y: np.ndarray, pred: np.ndarray, groups: pd.DataFrame, scenario: Scenario) -> dict:
+    """Each protected attribute's groups and gap, the policy's metric and limit applied to every one (the
+    promotion gate judges the policy's own attribute; the others are shown beside it)."""
+    out = {}
+    for attribute in scenario.protected_names():
+        table, summary = group_metrics(y, pred, groups[attribute].to_numpy(), scenario, attribute)
+        out[attribute] = {"groups": table, "value": summary["value"], "within_limit": summary["within_limit"],
+                          "small_groups": summary["small_groups"]}
+    return out
 
 
 def _confusion_counts(y_true, y_pred) -> np.ndarray:

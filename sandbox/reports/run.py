@@ -11,12 +11,13 @@ import html
 from statistics import mean
 
 from sandbox.scoring.delivery import headline
+from sandbox.spec.scenario import fairness_words
 
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")  # Okabe–Ito
 PANELS = (  # timeline key, title, y-axis label
     ("accuracy", "Accuracy of automated decisions (hindsight)", "accuracy"),
     ("drift_score", "Share of input columns drifted (trailing week)", "share"),
-    ("fairness_gap", "Selection-rate gap between groups", "gap"),
+    ("fairness_gap", "{fairness} (daily)", "gap"),
     ("backlog", "Cases waiting for a caseworker", "cases"),
     ("harms", "Harmful decisions per day", "cases"),
     ("cost", "Cost per day", "cost"),
@@ -88,15 +89,29 @@ def _kpis(k: dict, task: str) -> str:
     return f"<h2>Key figures</h2><table>{rows}</table>"
 
 
+def panels(result: dict) -> list[tuple[str, str, str]]:
+    """The timeline's panels, named in the run's own terms: a forecast's daily error, the policy's gap."""
+    regression = result["scenario"].get("task") == "regression"
+    metric = result["scenario"].get("fairness_metric", "error_gap")
+    out = []
+    for key, title, label in PANELS:
+        if key == "accuracy" and regression:
+            title, label = "Mean absolute error of automated estimates (hindsight)", "error"
+        title = title.format(fairness=fairness_words(metric, "regression" if regression else "classification"))
+        out.append((key, title[0].upper() + title[1:], label))
+    return out
+
+
 def timeline_figure(result: dict, height: int = 1250):
     """The year's daily panels in one Plotly figure, events as dotted lines, alerts as triangles."""
     from plotly.subplots import make_subplots
 
     tl = result["timeline"]
     days = [r["day"] for r in tl]
-    fig = make_subplots(rows=len(PANELS), cols=1, shared_xaxes=True, vertical_spacing=0.035,
-                        subplot_titles=[p[1] for p in PANELS])
-    for i, (key, _, label) in enumerate(PANELS, start=1):
+    shown = panels(result)
+    fig = make_subplots(rows=len(shown), cols=1, shared_xaxes=True, vertical_spacing=0.035,
+                        subplot_titles=[p[1] for p in shown])
+    for i, (key, _, label) in enumerate(shown, start=1):
         fig.add_scatter(x=days, y=[r[key] for r in tl], mode="lines", name=label, row=i, col=1,
                         line={"color": PALETTE[(i - 1) % len(PALETTE)], "width": 1.6}, showlegend=False)
     last = days[-1] if days else 0
@@ -112,7 +127,7 @@ def timeline_figure(result: dict, height: int = 1250):
                         marker={"symbol": "triangle-up", "size": 9, "color": "#D55E00"})
     fig.update_layout(height=height, margin={"l": 60, "r": 20, "t": 40, "b": 40}, template="simple_white",
                       font={"family": "system-ui, sans-serif"})
-    fig.update_xaxes(title_text="simulated day", row=len(PANELS), col=1)
+    fig.update_xaxes(title_text="simulated day", row=len(shown), col=1)
     return fig
 
 
@@ -130,7 +145,12 @@ def timeline_summary(result: dict) -> str:
     tl = result["timeline"]
     out = []
     acc = [(r["day"], r["accuracy"]) for r in tl if r["accuracy"] is not None]
-    if acc:
+    regression = result["scenario"].get("task") == "regression"
+    if acc and regression:
+        high = max(acc, key=lambda t: t[1])
+        out.append(f"The automated estimates' mean absolute error averaged {mean(a for _, a in acc):.3f}, highest "
+                   f"{high[1]:.3f} on day {high[0]}.")
+    elif acc:
         low = min(acc, key=lambda t: t[1])
         out.append(f"Accuracy averaged {mean(a for _, a in acc):.3f}, lowest {low[1]:.3f} on day {low[0]}.")
     drifted = [r["day"] for r in tl if r["drifted_columns"]]
@@ -143,7 +163,8 @@ def timeline_summary(result: dict) -> str:
         top = max(gaps, key=lambda t: t[1])
         limit = result["kpis"]["fairness_limit"]
         over = sum(1 for _, g in gaps if g > limit)
-        what = "error gap between groups" if result["scenario"].get("task") == "regression" else "selection-rate gap"
+        what = fairness_words(result["scenario"].get("fairness_metric", "error_gap"),
+                              "regression" if regression else "classification")
         out.append(f"The daily {what} peaked at {top[1]:.3f} on day {top[0]}; it exceeded the limit of "
                    f"{limit:g} on {over} days.")
     peak = max(tl, key=lambda r: r["backlog"])
@@ -181,8 +202,7 @@ def _evaluation(result: dict) -> str:
                    for g, v in ev["groups"].items())
     f = ev["fairness"]
     note = f.get("four_fifths_note", "")
-    fairness = (f"<p>{_e(f['metric'].replace('_', ' '))}: {f['value']:.3f} against the agency's limit of "
-                f"{f['limit']:g} ({'within' if f['within_limit'] else 'OVER'} the limit).")
+    fairness = " ".join(_e(line) for line in fairness_sentences(f, result["scenario"].get("task", "classification")))
     if "four_fifths_ratio" in f:
         fairness += f" Four-fifths ratio {f['four_fifths_ratio']:.2f} — {_e(note)}"
     retrains = "".join(f"<li>Version {r['version']} on day {r['day']} ({_e(str(r.get('reason', '')))}): "
@@ -190,6 +210,29 @@ def _evaluation(result: dict) -> str:
     return (f"<h2>Evaluation of the first model</h2><table>{metrics}</table>"
             f"<h3>By group ({_e(f['attribute'])})</h3><table><tr><th>Group</th>{head}</tr>{rows}</table>{fairness}</p>"
             f"<h3>Retraining</h3><ul>{retrains or '<li>No retraining.</li>'}</ul>")
+
+
+def fairness_sentences(fairness: dict, task: str) -> list[str]:
+    """The model's fairness at evaluation in words, every protected attribute judged on the policy's metric and
+    limit: the gap, whether it is within the limit, and the groups too small to count (with their counts)."""
+    name = fairness_words(fairness["metric"], task)
+    out = []
+    by = fairness.get("by_attribute") or {fairness["attribute"]: fairness}
+    for attribute, f in by.items():
+        value = f["value"]
+        if value != value:  # NaN: no group large enough, or no rate defined
+            said = f"By {attribute}: the {name} could not be measured (no group had enough test cases)."
+        else:
+            verdict = "within" if f["within_limit"] else "over"
+            said = (f"By {attribute}: {name} {value:.3f}, {verdict} the agency's limit of {fairness['limit']:g}"
+                    + (" (the limit the promotion gate applies)." if attribute == fairness["attribute"] else "."))
+        small = f.get("small_groups") or {}
+        if small:
+            groups = ", ".join(f"{g} ({n} test case{'s' if n != 1 else ''})" for g, n in small.items())
+            said += (f" Left out of the gap as smaller than {fairness.get('min_group_size', 30)} test cases: "
+                     f"{groups}.")
+        out.append(said)
+    return out
 
 
 def _criteria(s: dict) -> str:

@@ -58,7 +58,8 @@ def scored(result: dict, loaded: LoadedScenario, reference: dict | None = None) 
             reference = result
         else:
             reference = reference_run(loaded, result["seed"], result["scenario"]["difficulty"])
-    return score(result, rubric_for(loaded), list(loaded.scenario.impact_questions), reference)
+    return score(result, rubric_for(loaded), list(loaded.scenario.impact_questions), reference,
+                 {k: d.question for k, d in loaded.scenario.decisions.items()})
 
 
 def scored_run(loaded: LoadedScenario, plan: Plan, seed: int = 1, difficulty: str = "standard",

@@ -19,7 +19,10 @@ rescores without re-running anything. Names:
 * ``run.evaluation.initial.<...>`` (metrics, fairness, robustness, gate), ``run.evaluation.retrains``
   (count of retrained versions, whether or not they went into service);
 * ``ref.<...>``: the same ``run.`` facts from the expert plan replayed on the same seed;
-* ``impact.level`` (1–4), ``impact.raw``, ``impact.reduced``, ``impact.max``, ``impact.answered``.
+* ``run.responses.<judged|sound|sound_share|unsound_words>``: the incident responses against each kind's sound
+  ones (``response_facts``);
+* ``impact.level`` (1–4), ``impact.raw``, ``impact.reduced``, ``impact.max``, ``impact.answered``,
+  ``impact.understated`` (answers below what the scenario's facts support) and ``impact.understated_words``.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from __future__ import annotations
 from typing import Any
 
 from sandbox.scoring.delivery import delivery
-from sandbox.spec.events import SIGNALS
+from sandbox.spec.events import KINDS, SIGNALS, EventKind
 from sandbox.spec.labels import kpi_words
 from sandbox.spec.scenario import fairness_words
 
@@ -115,7 +118,38 @@ def derived_facts(result: dict, prefix: str) -> dict[str, Any]:
             out.update({f"base.kpis.{k}": v for k, v in base.items()})
     if kpis.get("budget"):
         out[f"{prefix}.kpis.budget_used"] = round(kpis["spend"] / kpis["budget"], 6)
+    out.update(response_facts(result, prefix))
     return out
+
+
+RESPONSE_WORDS = {"rollback": "roll back to the last good version", "retrain_now": "retrain at once",
+                  "manual_processing": "send the cases to people", "pause_automation": "pause automation",
+                  "communicate": "tell the people affected", "ignore": "do nothing"}
+
+
+def response_facts(result: dict, prefix: str) -> dict[str, Any]:
+    """How the team responded to the incidents it found, against what each kind needs (``spec.events``: its
+    ``sound`` responses): ``responses.judged`` (incidents responded to whose kind declares sound responses),
+    ``responses.sound``, ``responses.sound_share`` (None when none was judged) and ``responses.unsound_words``
+    (each kind answered otherwise: what was done, what it needed and why)."""
+    judged = [i for i in result.get("incidents", []) if i.get("response") and KINDS[EventKind(i["kind"])].sound]
+    good = [i for i in judged if i["response"] in KINDS[EventKind(i["kind"])].sound]
+    wrong: dict[str, list[dict]] = {}  # by what the incidents needed (drifts of every kind need the same)
+    for i in judged:
+        if i not in good:
+            wrong.setdefault(KINDS[EventKind(i["kind"])].why, []).append(i)
+    words = []
+    for incidents in wrong.values():
+        spec = KINDS[EventKind(incidents[0]["kind"])]
+        done = sorted({RESPONSE_WORDS.get(i["response"], _word(i["response"])) for i in incidents})
+        named = "; ".join(f"“{i['title']}” (day {i['start_day']:.0f})" for i in incidents)
+        sound = [RESPONSE_WORDS[r] for r in spec.sound]
+        needed = ", ".join(sound[:-1]) + (" or " if len(sound) > 1 else "") + sound[-1]
+        words.append(f"For {named}, the team chose to {' or '.join(done)}; {'each' if len(incidents) > 1 else 'it'} "
+                     f"needed the team to {needed}, because {spec.why}.")
+    return {f"{prefix}.responses.judged": len(judged), f"{prefix}.responses.sound": len(good),
+            f"{prefix}.responses.sound_share": round(len(good) / len(judged), 6) if judged else None,
+            f"{prefix}.responses.unsound_words": " ".join(words)}
 
 
 def plan_facts(plan: dict) -> dict[str, Any]:
@@ -128,11 +162,21 @@ def impact_facts(plan: dict, questions: list) -> dict[str, Any]:
     """Impact level I–IV from the answers: raw points, reduced when mitigations are in place, by quartile.
 
     An unanswered question counts at its highest points, and answers count only when the plan carried
-    out the assessment: an assessment not made cannot lower the level.
+    out the assessment: an assessment not made cannot lower the level. An answer below what the scenario's
+    facts support (``ImpactQuestion.supported``) counts at the least they support, so understating the
+    impact cannot lighten the obligations; ``impact.understated`` counts such answers and
+    ``impact.understated_words`` says which, what was answered and why the facts say otherwise.
     """
     done = bool(plan["decisions"].get("problem.impact_assessment"))
     answers = plan.get("impact_answers", {}) if done else {}
-    raw = sum(q.points.get(answers.get(q.id), max(q.points.values())) for q in questions)
+    raw, under = 0, []
+    for q in questions:
+        given = q.points.get(answers.get(q.id), max(q.points.values()))
+        floor = q.floor()
+        if floor is not None and given < floor:
+            under.append(f"'{q.question}' was answered '{_word(answers[q.id])}', but {q.why}")
+            given = floor
+        raw += given
     top = sum(max(q.points.values()) for q in questions) or 1
     decisions = plan["decisions"]
     mitigated = sum(1 for key, ok in MITIGATIONS if ok(decisions.get(key)))
@@ -140,7 +184,13 @@ def impact_facts(plan: dict, questions: list) -> dict[str, Any]:
     share = reduced / top
     level = 1 if share <= 0.25 else 2 if share <= 0.5 else 3 if share <= 0.75 else 4
     return {"impact.level": level, "impact.raw": raw, "impact.reduced": round(reduced, 4), "impact.max": top,
-            "impact.mitigations": mitigated, "impact.answered": all(q.id in answers for q in questions)}
+            "impact.mitigations": mitigated, "impact.answered": all(q.id in answers for q in questions),
+            "impact.understated": len(under), "impact.understated_words": " ".join(
+                f"{s[0].upper()}{s[1:]}{'' if s.endswith('.') else '.'}" for s in under)}
+
+
+def _word(answer: str) -> str:
+    return answer.replace("_", " ")
 
 
 def _flatten(value: Any, prefix: str, out: dict, skip: set[str] = frozenset()) -> None:

@@ -380,9 +380,29 @@ def criterion_facts(c: Criterion) -> list[str]:
     return [cond.fact for lv in c.levels for cond in lv.when] + scale
 
 
+def _unmoving_decisions(criteria, scenario, sdoc) -> list[Problem]:
+    """Every decision the scenario offers (the catalogue's that fit its task, and its own) is compared by some
+    criterion or listed under a criterion's ``moved_by``: a decision that moves nothing the rubric reads teaches
+    nothing."""
+    from sandbox.spec.decisions import CATALOGUE, options
+
+    task = scenario.task.type
+    read = set()
+    for c, _, _ in criteria:
+        read |= {f.removeprefix("plan.") for f in criterion_facts(c) if f.startswith("plan.")}
+        read |= set(c.moved_by)
+    offered = [(d.id, None) for d in CATALOGUE if not (d.kind == "choice" and len(options(d, task)) < 2)]
+    offered += [(key, ("decisions", key)) for key in scenario.decisions]
+    return [Problem(str(sdoc.path), sdoc.line_of(where) if where else 1, where and ".".join(where) or "decisions",
+                    f"decision '{key}' is offered but no criterion compares plan.{key} or lists it under moved_by, so "
+                    "it cannot move the score (judge it in a criterion, or name the outcome it moves)")
+            for key, where in offered if key not in read]
+
+
 def consistency_problems(folder: Path, scenario) -> list[Problem]:
     """The course-wide lint for one scenario: every event kind it can inject (in any difficulty) is
-    assessed by a criterion, and every criterion can be moved by at least one decision."""
+    assessed by a criterion, every criterion can be moved by at least one decision, and every decision the
+    scenario offers can move some criterion."""
     from sandbox.spec.decisions import BY_ID
 
     core, core_doc = _read(CORE_RUBRIC)
@@ -403,6 +423,7 @@ def consistency_problems(folder: Path, scenario) -> list[Problem]:
                                     f"criterion '{c.id}' cannot be moved by any decision: compare a plan. fact or "
                                     "list the decisions that move it under 'moved_by'"))
     sdoc = read_yaml(folder / "scenario.yaml")
+    problems += _unmoving_decisions(criteria, scenario, sdoc)
     located = [(e, ("events", i)) for i, e in enumerate(scenario.events)]
     located += [(e, ("difficulty", name, "extra_events", j)) for name, v in scenario.difficulty.items()
                 for j, e in enumerate(v.extra_events)]

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from sandbox.scoring.advice import improvements
 from sandbox.scoring.facts import impact_facts, plan_facts, run_facts
 from sandbox.scoring.rubric import KINDS_WEIGHED, PLACEHOLDER, Condition, Criterion, Rubric, Scale
 
@@ -111,9 +112,13 @@ def judge(criterion: Criterion, facts: dict[str, Any]) -> dict:
             "improvement": criterion.improvement if points < criterion.max_points else ""}
 
 
-def score(result: dict, rubric: Rubric, impact_questions: list, reference: dict | None = None) -> dict:
+def score(result: dict, rubric: Rubric, impact_questions: list, reference: dict | None = None,
+          questions: dict[str, str] | None = None) -> dict:
+    """``questions``: the scenario's own decisions' questions, for the improvements' words."""
     facts = all_facts(result, reference, impact_questions)
     criteria = [judge(c, facts) for c in rubric.criteria]
+
+    rescore = rescorer(result, facts, rubric, impact_questions)
     sections = []
     for s in rubric.sections:
         mine = [c for c in criteria if c["section"] == s.id]
@@ -140,7 +145,21 @@ def score(result: dict, rubric: Rubric, impact_questions: list, reference: dict 
             "readiness_section": min(ml, key=lambda s: s["points"])["id"] if ml else None,
             "impact_level": ["I", "II", "III", "IV"][facts["impact.level"] - 1],
             "rubric": rubric.id, "reference_plan": reference["plan"]["name"] if reference else None,
-            "sections": sections, "criteria": criteria, "improvements": improvements(criteria, caps)}
+            "sections": sections, "criteria": criteria,
+            "improvements": improvements(criteria, caps, rubric, facts, rescore, holds, questions,
+                                         reference["plan"]["decisions"] if reference else None)}
+
+
+def rescorer(result: dict, facts: dict[str, Any], rubric: Rubric, impact_questions: list):
+    """``rescore(changes)``: what the decision criteria are worth in all with the plan so changed (the run the
+    same; a decision criterion reads only the plan)."""
+    def rescore(change: dict) -> float:
+        plan = {**result["plan"], "decisions": {**result["plan"]["decisions"], **change}}
+        changed = {**facts, **plan_facts(plan), **impact_facts(plan, impact_questions)}
+        again = [judge(c, changed) for c in rubric.criteria]
+        weigh(again, rubric)
+        return sum(c["worth"] for c in again if c["kind"] == "decision")
+    return rescore
 
 
 def weigh(criteria: list[dict], rubric: Rubric) -> None:
@@ -159,20 +178,6 @@ def weigh(criteria: list[dict], rubric: Rubric) -> None:
         top = tops.get(group, 0.0)
         per_point = 100 * shares[group] / present / top if top and c.get("assessed", True) else 0.0
         c["worth"], c["top_worth"] = round(c["points"] * per_point, 4), round(c["max_points"] * per_point, 4)
-
-
-def improvements(criteria: list[dict], caps: list[dict] = (), n: int = 3) -> list[dict]:
-    """A cap that holds comes first, whatever it took from the total (a year in which no model served is the thing
-    to change first); then the criteria with most points to gain (ties: outcome before decision, then rubric
-    order)."""
-    lost = [c for c in criteria if c["points"] < c["max_points"] and c.get("assessed", True)]
-    order = {"outcome": 0, "consistency": 1, "decision": 2}
-    ranked = sorted(enumerate(lost), key=lambda t: (t[1]["worth"] - t[1]["top_worth"], order[t[1]["kind"]], t[0]))
-    lifted = [{"id": cap["id"], "title": cap["title"], "points_to_gain": cap["points_lost"],
-               "advice": cap["feedback"], "lesson": cap["lesson"]} for cap in caps]
-    return (lifted + [{"id": c["id"], "title": c["title"],
-                       "points_to_gain": round(c["top_worth"] - c["worth"], 1),
-                       "advice": c["improvement"] or c["feedback"], "lesson": c["lesson"]} for _, c in ranked])[:n]
 
 
 def fill(text: str, facts: dict[str, Any]) -> str:

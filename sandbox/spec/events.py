@@ -70,6 +70,8 @@ class KindSpec:
     seen_by: tuple[str, ...] = ()  # the monitor signals that can detect it
     responses: tuple[str, ...] = ("communicate", "ignore")  # the responses that make sense
     default_response: tuple[tuple[When | None, str], ...] = ()  # the first whose condition holds; else ignore
+    sound: tuple[str, ...] = ()  # the responses the incident needs (judged by the rubric); empty: nothing to judge
+    why: str = ""  # why those, in a sentence a learner reads after "because"
 
     def response_for(self, plan) -> str:
         """What the plan implies a team does when the incident is detected."""
@@ -82,9 +84,18 @@ _DRIFT_RESPONSES = ("retrain_now", "manual_processing", "pause_automation", "com
 _FAULT_RESPONSES = ("manual_processing", "pause_automation", "communicate", "ignore")
 
 
+_DRIFT_SOUND = ("retrain_now", "manual_processing", "pause_automation")
+_DRIFT_WHY = ("the model learnt a world that has changed and stays wrong until it is retrained on recent cases; "
+              "sending cases to people meanwhile limits the harm, while telling people or doing nothing leaves "
+              "the wrong decisions running")
+_FAULT_SOUND = ("manual_processing", "pause_automation")
+_FAULT_WHY = ("the model is reading broken inputs: its cases must go to people until the data are fixed, and "
+              "retraining on broken data would only teach it the fault")
+
+
 def _drift(kind: EventKind, wording: str, needs: tuple[str, ...], seen_by: tuple[str, ...]) -> KindSpec:
     return KindSpec(kind, DRIFT, wording, needs, lasts="to the end", harms_decisions=True, seen_by=seen_by,
-                    responses=_DRIFT_RESPONSES, default_response=_RETRAIN)
+                    responses=_DRIFT_RESPONSES, default_response=_RETRAIN, sound=_DRIFT_SOUND, why=_DRIFT_WHY)
 
 
 def _governance(kind: EventKind, wording: str) -> KindSpec:
@@ -102,21 +113,24 @@ KINDS: dict[EventKind, KindSpec] = {s.kind: s for s in (
     _drift(EventKind.rule_change, "a policy or eligibility rule changes", ("feature",), ("performance",)),
     KindSpec(EventKind.legacy_outage, DATA_FAULT, "an upstream legacy system stops sending data", ("source",),
              duration_scales=True, corrupts_data=True, seen_by=("system_health",), responses=_FAULT_RESPONSES,
-             default_response=_MANUAL),
+             default_response=_MANUAL, sound=_FAULT_SOUND, why=_FAULT_WHY),
     KindSpec(EventKind.schema_change, DATA_FAULT, "an upstream system changes a field's format", ("feature",),
              lasts="until fixed", corrupts_data=True, harms_decisions=True,
              seen_by=("data_drift", "prediction_drift", "performance"), responses=_FAULT_RESPONSES,
-             default_response=_MANUAL),
+             default_response=_MANUAL, sound=_FAULT_SOUND, why=_FAULT_WHY),
     KindSpec(EventKind.corrupted_batch, DATA_FAULT, "a day's batch arrives corrupted", ("feature",),
              corrupts_data=True, harms_decisions=True, seen_by=("data_drift", "prediction_drift", "performance"),
-             responses=_FAULT_RESPONSES, default_response=_MANUAL),
+             responses=_FAULT_RESPONSES, default_response=_MANUAL, sound=_FAULT_SOUND, why=_FAULT_WHY),
     KindSpec(EventKind.serving_crash, SERVICE, "the model's service crashes", seen_by=("system_health",),
-             responses=("manual_processing", "communicate", "ignore")),
+             responses=("manual_processing", "communicate", "ignore")),  # nothing to judge: while the service is
+    # down no case is scored and every case goes to people whatever the team decides
     KindSpec(EventKind.traffic_spike, SERVICE, "far more cases than usual arrive", duration_scales=True),
     KindSpec(EventKind.bad_release, SERVICE, "a faulty model version is released", harms_decisions=True,
              seen_by=("prediction_drift", "performance", "fairness"),
              responses=("rollback", "manual_processing", "pause_automation", "communicate", "ignore"),
-             default_response=((None, "rollback"),)),
+             default_response=((None, "rollback"),), sound=("rollback", "pause_automation"),
+             why="the faulty version keeps deciding wrongly until it leaves service: rolling back to the last good "
+                 "version ends it at once, and pausing automation stops the harm while it is fixed"),
     KindSpec(EventKind.label_stall, SERVICE, "outcomes stop arriving from the labelling pipeline",
              duration_scales=True, seen_by=("performance",), responses=("communicate", "ignore")),
     _governance(EventKind.audit_request, "the auditor asks how decisions were made"),

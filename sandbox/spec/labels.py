@@ -14,6 +14,9 @@ KPI_LABELS = (
     ("backlog_max", "largest caseworker backlog", "{:,}"),
     ("mean_wait_days", "mean wait for a caseworker (days)", "{:.2f}"),
     ("cost", "total cost", "{:,.0f}"),
+    ("spend", "project spending", "{:,.0f}"),
+    ("budget", "project budget for the year", "{:,.0f}"),
+    ("posts_held", "review posts left empty to pay for an overspend", "{:,}"),
     ("mean_time_to_detect_days", "mean time to detect an incident (days)", "{:.1f}"),
     ("mean_time_to_recover_days", "mean time to recover (days)", "{:.1f}"),
 )

@@ -218,8 +218,12 @@ class Resources(Frozen):
                                  "current caseworkers. Default: 150 person-days of set-up work at the day "
                                  "rate, and a fifth of what the current caseworkers cost in the year for "
                                  "running the service.")
-    over_budget: str = Field(default="the overspend has to be found from next year's service budget",
-                             description="What going over the budget means for this agency, as a clause.")
+    over_budget: str = Field(default="the agency pays for the overspend by leaving review posts empty for the "
+                             "rest of the year, so cases wait longer", description="What going over the budget "
+                             "means for this agency, as a clause. The engine's mechanism is the same everywhere: "
+                             "when the year's spending as it stands would overrun the budget, posts of the "
+                             "service's own review staff are held empty for the rest of the year until what they "
+                             "would have cost covers the overspend.")
 
     def year_budget(self, operations: Operations, days: int) -> float:
         if self.budget is not None:
@@ -329,6 +333,25 @@ class ImpactQuestion(Frozen):
     id: str
     question: str
     points: dict[str, int] = Field(min_length=2)
+    supported: list[str] = Field(default=[], description="The answers this scenario's facts support (empty: "
+                                 "any answer). An answer worth fewer points than all of them understates the "
+                                 "impact: it counts at the least of them, and the rubric judges it a governance "
+                                 "failure.")
+    why: str = Field(default="", description="What in the scenario supports those answers, for the feedback.")
+
+    @model_validator(mode="after")
+    def _supported_are_answers(self):
+        unknown = [a for a in self.supported if a not in self.points]
+        if unknown:
+            raise ValueError(f"supported answer(s) {', '.join(unknown)} are not among the question's answers "
+                             f"({', '.join(self.points)})")
+        if self.supported and not self.why:
+            raise ValueError("a question with supported answers says why (the feedback quotes it)")
+        return self
+
+    def floor(self) -> int | None:
+        """The fewest points the scenario's facts support, or None when any answer is accepted."""
+        return min(self.points[a] for a in self.supported) if self.supported else None
 
 
 class FairnessLimit(Frozen):
@@ -336,6 +359,9 @@ class FairnessLimit(Frozen):
     max: float = Field(gt=0, description="Largest gap the agency accepts: a rate difference (0–1) for "
                        "classification; for regression, a gap in mean absolute error in the target's units.")
     attribute: str
+    min_group_size: int = Field(default=30, ge=1, description="Groups with fewer test cases than this are shown "
+                                "with their count but left out of every gap: a rate over a handful of people "
+                                "says more about chance than about the model.")
 
 
 FAIRNESS_WORDS = {"demographic_parity_difference": "selection-rate gap",
