@@ -278,3 +278,23 @@ def test_incident_responses_are_judged_against_what_each_incident_needed():
     batch["score"] = scored(batch, loaded)
     standing = {c["id"]: c for c in batch["score"]["criteria"]}["ops.responses"]
     assert standing["points"] < standing["max_points"]  # the naive plan's standing response to drift: nothing
+
+
+def test_a_failed_review_stops_automated_decisions():
+    """A bias complaint the agency cannot answer with evidence stops automated decisions while the independent
+    review runs; a regulator that finds the obligations unmet stops them for the rest of the year. A plan that
+    meets them keeps deciding."""
+    loaded = load_scenario("benefits-triage")
+    naive = Simulation(loaded, load_plan(loaded, "naive"), seed=1).run()
+    complaint = next(e for e in naive["governance"] if e["kind"] == "bias_complaint")
+    assert not complaint["passed"]
+    day, days = int(complaint["day"]), int(complaint["deadline_days"])
+    assert all(r["automated"] == 0 for r in naive["timeline"][day + 1:day + days])
+    assert naive["timeline"][day + days + 1]["automated"] > 0
+    water = load_scenario("water-mains")
+    unmet = Simulation(water, load_plan(water, "naive"), seed=1).run()
+    review = next(e for e in unmet["governance"] if e["kind"] == "regulator_review")
+    assert not review["passed"] and all(r["automated"] == 0 for r in unmet["timeline"][int(review["day"]) + 1:])
+    met = Simulation(water, load_plan(water, "expert"), seed=1).run()
+    assert next(e for e in met["governance"] if e["kind"] == "regulator_review")["passed"]
+    assert met["timeline"][-1]["automated"] > 0

@@ -10,7 +10,7 @@ import streamlit as st
 from sandbox.app import pages, state
 from sandbox.reports.inert import markdown as md
 from sandbox.spec.costs import cost_words
-from sandbox.spec.decisions import in_phase, options
+from sandbox.spec.decisions import applies_words, in_phase, options
 from sandbox.spec.loader import LESSONS_DIR, LoadedScenario, load_plan, load_scenario, plan_from_dict
 from sandbox.spec.yamlio import LoadError
 
@@ -103,7 +103,7 @@ def decision_widget(key: str, d: Any, value: Any, loaded: LoadedScenario) -> Any
                         format_func=lambda c: f"{c} — {d.choices[c].description}")
     chosen = _input(key, d, value, loaded)
     if d.help:
-        st.caption(d.help)
+        st.caption(d.help + (" " + applies_words(key) if applies_words(key) else ""))
     cost = cost_words(key, loaded.scenario)
     if cost:
         st.caption(cost)

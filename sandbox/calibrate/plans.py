@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from sandbox.spec.decisions import BY_ID, Plan, most_thorough, options
+from sandbox.spec.decisions import BY_ID, Plan, applies, most_thorough, options
 from sandbox.spec.loader import LoadedScenario, plan_from_dict
 
 RANDOM_PLANS = 20260  # the random plans' stream: plan i is drawn from default_rng([RANDOM_PLANS, i])
@@ -111,9 +111,12 @@ def _alternatives(loaded: LoadedScenario, key: str, value: Any) -> list[Any]:
 
 
 def ablations(loaded: LoadedScenario, expert: Plan) -> list[Ablation]:
-    """Every single-decision change of the expert plan, in catalogue order."""
+    """Every single-decision change of the expert plan, in catalogue order, of the decisions that apply under
+    its other choices (``spec.decisions.APPLIES_WHEN``)."""
     out = []
     for key in sorted(expert.decisions, key=_catalogue_order):
+        if not applies(key, expert.decisions):
+            continue  # it cannot matter under the plan's other choices (the interval of a triggered retraining)
         for choice in _alternatives(loaded, key, expert.decisions[key]):
             name = f"ablation-{len(out) + 1}"
             out.append(Ablation(key, choice, _checked(loaded, name, {**expert.decisions, key: choice},

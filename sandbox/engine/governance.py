@@ -2,7 +2,13 @@
 
 Whether the agency can answer depends on what the plan put in place (audit
 trail, versioned data, documentation, fairness evidence) and on what the run
-actually shows (the real selection-rate gap over recent months).
+actually shows (the real gap between groups over recent months).
+
+A failed review has the consequence such failures have had in practice: a regulator that finds the obligations
+unmet orders automated decisions stopped, and they stay stopped for the rest of the year (the gaps are the plan's
+and cannot be closed within it); a bias complaint the agency cannot answer with evidence, or that is upheld,
+stops automated decisions while the independent review runs (the request's deadline). Every case goes to the
+caseworkers meanwhile.
 """
 
 from __future__ import annotations
@@ -29,6 +35,12 @@ def handle(world, ev) -> None:
         inc.notes.append(outcome)
         world.add_cost(world.sc.operations.costs.failed_audit * (1.0 if kind == "audit_request" else 0.5))
         world.env.process(_close_after(world, inc, ev.spec.deadline_days))
+        until = {"regulator_review": float("inf"), "bias_complaint": world.now + ev.spec.deadline_days}.get(kind)
+        if until is not None:
+            world.response.suspended_until = max(world.response.suspended_until, until)
+            stop = "for the rest of the year" if until == float("inf") else f"for {ev.spec.deadline_days:g} days"
+            inc.notes.append(f"automated decisions stopped {stop}; every case goes to the caseworkers")
+            world.log("governance", "automation stopped", f"{kind.replace('_', ' ')}: {stop}")
 
 
 def _close_after(world, inc, days):

@@ -131,7 +131,8 @@ class World:
         memo: dict = {}
         gate_ok = self.gate_passes(cols, d, memo)
         up = self.now >= self.deployment.service_down_until
-        if self.deployment.champion is not None and gate_ok and up and not self.response.manual_incidents:
+        allowed = self.now >= self.response.suspended_until
+        if self.deployment.champion is not None and gate_ok and up and allowed and not self.response.manual_incidents:
             scores, version = self._score(d, cols, n)
         decision = self._decide(scores)
         automated = ~np.isnan(scores)
@@ -264,6 +265,7 @@ class Response:
     manual_incidents: set[str] = field(default_factory=set)  # incidents under manual processing
     pause_incidents: set[str] = field(default_factory=set)  # incidents with automation paused
     runbooks: dict[str, str] = field(default_factory=dict)  # what a post-incident review concluded: why -> incident
+    suspended_until: float = -1.0  # automated decisions stopped by a failed review (regulator, complaint) until then
 
 
 @dataclass

@@ -225,6 +225,31 @@ FOR_TASK: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
+# A decision that matters only under another's choice: the phase form says when it applies, and the calibration
+# sweep does not vary it in a plan where it cannot (changing it there moves nothing, by design).
+APPLIES_WHEN: dict[str, tuple[str, Any, str]] = {
+    "retraining.interval_days": ("retraining.mode", lambda v: v == "scheduled", "retraining is scheduled"),
+    "deployment.canary_share": ("deployment.strategy", lambda v: v == "canary", "new models are released as a "
+                                "canary"),
+    "monitoring.drift_threshold": ("monitoring.signals", lambda v: bool({"data_drift", "prediction_drift"} & set(v)),
+                                   "data or prediction drift is monitored"),
+    "monitoring.drift_share": ("monitoring.signals", lambda v: "data_drift" in v, "data drift is monitored"),
+    "monitoring.performance_tolerance": ("monitoring.signals", lambda v: "performance" in v,
+                                         "performance is monitored"),
+}
+
+
+def applies(key: str, decisions: dict[str, Any]) -> bool:
+    """Whether the decision can make a difference given the plan's other choices (``APPLIES_WHEN``)."""
+    rule = APPLIES_WHEN.get(key)
+    return rule is None or rule[0] not in decisions or bool(rule[1](decisions[rule[0]]))
+
+
+def applies_words(key: str) -> str:
+    rule = APPLIES_WHEN.get(key)
+    return f"Applies only when {rule[2]}." if rule else ""
+
+
 def options(decision: Decision, task: str) -> tuple[str, ...]:
     """A one-of decision's options that mean something for the task (``FOR_TASK``)."""
     return FOR_TASK.get(task, {}).get(decision.id, decision.choices)
