@@ -298,3 +298,44 @@ def test_a_failed_review_stops_automated_decisions():
     met = Simulation(water, load_plan(water, "expert"), seed=1).run()
     assert next(e for e in met["governance"] if e["kind"] == "regulator_review")["passed"]
     assert met["timeline"][-1]["automated"] > 0
+
+
+def test_a_gate_whose_held_back_batches_are_real_data_is_widened_after_a_person_reads_them():
+    """The water year's hard winter takes ground temperatures below the training data's range: the gate holds
+    those batches back, the data team reads the report, finds no broken feed and widens the range, so the
+    winter's cases are not all sent to the engineers for the rest of it."""
+    loaded = load_scenario("water-mains")
+    result = Simulation(loaded, load_plan(loaded, "expert"), seed=1).run()
+    reviews = [a for a in result["audit_trail"] if a["action"] == "gate reviewed"]
+    assert reviews and "ground_temp_c" in reviews[0]["detail"]
+    held = [a["day"] for a in result["audit_trail"] if a["action"] == "quarantine"
+            and "ground_temp_c" in a["detail"] and a["day"] > reviews[0]["day"]]
+    assert len(held) < 10
+    assert result["kpis"]["late_share"] < 0.05
+
+
+def test_an_incident_the_public_brought_to_light_scores_as_if_never_found():
+    from sandbox.runs.scored import scored_run
+
+    loaded = load_scenario("benefits-triage")
+    result = scored_run(loaded, load_plan(loaded, "naive"), seed=1)
+    public = [i for i in result["incidents"] if i["detected_by"] == "complaints from the public"]
+    assert public
+    judged = {c["id"]: c for c in result["score"]["criteria"]}
+    assert judged["ops.schema-change"]["level"] == "found only when the public complained"
+    assert judged["ops.schema-change"]["points"] == 0
+
+
+def test_the_service_s_running_counts_only_for_the_cases_it_delivered_in_time():
+    """Review of everything beyond the reviewers' capacity: a model served all year, but most cases waited past
+    the limit, so the criteria on how the service ran earn only that share, and say so."""
+    loaded = load_scenario("benefits-triage")
+    from sandbox.runs.scored import scored_run
+
+    plan = load_plan(loaded, "expert").with_changes(problem__oversight="review_all")
+    result = scored_run(loaded, plan, seed=1)
+    late = result["kpis"]["late_share"]
+    assert late > 0.5
+    prorated = [c for c in result["score"]["criteria"] if c["id"] == "fair.outcome"][0]
+    assert prorated["points"] <= prorated["max_points"] * (1 - late) + 0.01
+    assert "counts for" in prorated["feedback"]

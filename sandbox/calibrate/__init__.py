@@ -91,7 +91,8 @@ def _report(loaded: LoadedScenario, difficulty: str, seeds: int, randoms: int, a
     own = {name: _series(done, f"plan:{name}", seeds) for name in _own_plans(loaded)}
     rand_rows = [done[(f"random:{i}", s)] for i in range(randoms) for s in range(1, seeds + 1)]
     random_part = {"totals": [r["total"] for r in rand_rows], "kpis": [r["kpis"] for r in rand_rows],
-                   "score_harm_spearman": _spearman(rand_rows)}
+                   "score_harm_spearman": _spearman(rand_rows, "weighted_harms_per_1000_cases"),
+                   "score_unweighted_harm_spearman": _spearman(rand_rows, "harms_per_1000_cases")}
     expert = own.get("expert")
     out_ablations = []
     for i, a in enumerate(ablations):
@@ -106,11 +107,13 @@ def _report(loaded: LoadedScenario, difficulty: str, seeds: int, randoms: int, a
             "luck": {f"{name}_sd": _sd(own[name]["totals"]) for name in ("expert", "naive") if name in own}}
 
 
-def _spearman(rows: list[dict]) -> float | None:
+def _spearman(rows: list[dict], kpi: str) -> float | None:
     """The rank correlation between random plans' totals and their harms per 1,000 cases (a rubric that rewards
-    what matters gives a strongly negative value)."""
+    what matters gives a strongly negative value). The check reads the harms weighted as the scenario's policy
+    says each error costs the people affected (``policy.error_weights``: a late decision is not a wrongful
+    denial); the unweighted count, every error and late decision alike, is reported beside it."""
     totals = [r["total"] for r in rows]
-    harms = [r["kpis"].get("harms_per_1000_cases") for r in rows]
+    harms = [r["kpis"].get(kpi) for r in rows]
     if len(rows) < 3 or None in harms or len(set(totals)) < 2 or len(set(harms)) < 2:
         return None
     return round(float(spearmanr(totals, harms).statistic), 3)
@@ -125,8 +128,8 @@ CHECKS = (
     ("ablations", "at least 90% of the expert's single-decision changes lower its mean score by 1 point or more, "
                   "and the feedback names the changed decision"),
     ("luck", "the expert plan's scores over the seeds have a standard deviation of at most 3 points"),
-    ("harm", "across the random plans, the rank correlation between score and harms per 1,000 cases is at "
-             "most -0.6"),
+    ("harm", "across the random plans, the rank correlation between score and harms per 1,000 cases (weighted "
+             "by what each error costs the people affected) is at most -0.6"),
     ("serves", "a model of the expert plan's goes into service on every seed"),
 )
 

@@ -118,6 +118,7 @@ def play_batch(folder: str, difficulty: str, jobs: list[Job], references: dict[i
     from sandbox.spec.decisions import Plan
 
     loaded = _loaded(folder)
+    questions = {k: d.question for k, d in loaded.scenario.decisions.items()}
     out = []
     with threadpool_limits(limits=1):
         for job in jobs:
@@ -128,17 +129,17 @@ def play_batch(folder: str, difficulty: str, jobs: list[Job], references: dict[i
                 out.append({"key": job.key, "seed": job.seed, "plan": job.plan,
                             "error": f"{type(exc).__name__}: {exc}"})
                 continue
-            out.append(summary(job, result))
+            out.append(summary(job, result, questions))
     return out
 
 
-def summary(job: Job, result: dict) -> dict:
+def summary(job: Job, result: dict, questions: dict[str, str] | None = None) -> dict:
     """What a sweep keeps of a run: its total and band, its key figures, whether a model went into service,
-    and the decisions its feedback names (cited as evidence by a criterion that did not get full marks)."""
+    and the decisions its feedback names (``scoring.advice.named_decisions``)."""
+    from sandbox.scoring.advice import named_decisions
     from sandbox.scoring.delivery import delivery
 
     score = result["score"]
-    cited = sorted({key.removeprefix("plan.") for c in score["criteria"] if c["points"] < c["max_points"]
-                    for key in (c.get("evidence") or {}) if key.startswith("plan.")})
+    cited = sorted(named_decisions(score, questions))
     return {"key": job.key, "seed": job.seed, "total": score["total"], "band": score["band"],
             "kpis": result["kpis"], "served": delivery(result)["served"], "cited": cited}

@@ -33,6 +33,7 @@ def make_reference(world, model, X) -> None:
         "ranges": {c: (np.nanpercentile(x, 5), np.nanpercentile(x, 95)) for c, x in numeric.items() if len(x)},
         "missing": {c: float(X[c].isna().mean()) for c in [*numeric, *categorical]},
     }
+    world.monitors.gate_seen.clear()
 
 
 def gate_problems(world, cols, memo: dict) -> list[str]:
@@ -49,9 +50,11 @@ def gate_problems(world, cols, memo: dict) -> list[str]:
     numbers = summary_of(world, cols, memo).numeric
     medians = dict(zip(world.monitors.reference.numeric, numbers.medians(), strict=True))
     present = dict(zip(world.monitors.reference.numeric, numbers.sizes(), strict=True))
+    seen = world.monitors.gate_seen
     for c, (lo, hi) in ref["ranges"].items():
         if present[c] and not lo <= medians[c] <= hi:
             problems.append(f"{c}: median {medians[c]:.4g} outside expected {lo:.4g}–{hi:.4g}")
+            seen.setdefault(("range", c), []).append(float(medians[c]))
     for c, share in ref["missing"].items():
         if c in ref["domains"]:
             missing = 1 - sum(column_counts(memo, cols, c).values()) / max(len(cols[c]), 1)
@@ -59,7 +62,27 @@ def gate_problems(world, cols, memo: dict) -> list[str]:
             missing = 1 - present[c] / max(len(cols[c]), 1)
         if missing > share + GATE_MISSING_MARGIN:
             problems.append(f"{c}: {missing:.0%} missing (expected about {share:.0%})")
+            seen.setdefault(("missing", c), []).append(float(missing))
     return problems
+
+
+def widen_gate(world) -> list[str]:
+    """After a person has checked that the batches the range checks held back are real (the world changed; no
+    feed is broken), the expected ranges and missing shares are widened to take in what was seen, with a margin
+    of a tenth of the range; the schema (known categories) is left to the data owners. Returns what changed."""
+    ref, changed = world.monitors.gate_ref, []
+    for (check, c), values in sorted(world.monitors.gate_seen.items()):
+        if check == "range":
+            lo, hi = ref["ranges"][c]
+            margin = 0.1 * (hi - lo)
+            lo, hi = min(lo, min(values) - margin), max(hi, max(values) + margin)
+            ref["ranges"][c] = (lo, hi)
+            changed.append(f"{c} now expected {lo:.4g}–{hi:.4g}")
+        else:
+            ref["missing"][c] = max(ref["missing"][c], max(values))
+            changed.append(f"{c} now expected up to {ref['missing'][c]:.0%} missing")
+    world.monitors.gate_seen.clear()
+    return changed
 
 
 # ---------------------------------------------------------------------- per-day aggregates

@@ -16,12 +16,12 @@ import numpy as np
 
 from sandbox.data.randomness import Stream, rng_for
 from sandbox.data.stream import TARGET
-from sandbox.engine.monitors import make_reference
+from sandbox.engine.monitors import make_reference, widen_gate
 from sandbox.engine.records import Alert, Incident
 from sandbox.engine.training import champion_on, labelled_window, train_version
 from sandbox.ml import drift
 from sandbox.ml.train import predict_scores
-from sandbox.spec.events import DRIFT_KINDS, HARMS_DECISIONS, KINDS, SIGNALS
+from sandbox.spec.events import BY_PUBLIC, DRIFT_KINDS, GATE_STOPS, HARMS_DECISIONS, KINDS, SIGNALS, UNNOTICED
 
 if TYPE_CHECKING:  # the world is passed in; it calls ``detect`` when its validation gate holds a batch back
     from sandbox.engine.world import World
@@ -55,15 +55,51 @@ def detect(world: World, kinds: set[str], by: str, at: float, evidence_to: float
     return found
 
 
+def _reaches_people(world: World) -> float:
+    """Days until someone reads what the monitors or the gate report, by the plan's alert route."""
+    route = world.plan["monitoring.alert_to"]
+    if route == "dashboard":
+        return math.ceil((world.now + 1e-9) / 30.0) * 30.0 - world.now  # somebody looks at the dashboard monthly
+    return ALERT_DELAY_DAYS[route]
+
+
+def review_gate(world: World) -> None:
+    """A batch held back by the gate is looked at by a person once the report reaches them (and a day's work
+    to check it). If a feed is broken (a data fault is open) the batches stay held back until it is fixed; if
+    not, the world has changed (a hard winter, a surge), the data are real, and the gate's expectations are
+    widened to take them in (``monitors.widen_gate``): a gate nobody reviews would hold back every case of a
+    real change for as long as it lasts."""
+    if _data_fault_open(world):
+        world.monitors.gate_seen.clear()  # what a broken feed sent says nothing about the world
+        return
+    if world.monitors.gate_review_due is not None:
+        return
+    world.monitors.gate_review_due = world.now + max(1.0, _reaches_people(world))
+    world.env.process(_review_gate_at(world, world.monitors.gate_review_due - world.now))
+
+
+def _data_fault_open(world: World) -> bool:
+    """Whether a feed is broken now (what a person checking the held-back batches would see)."""
+    day = int(world.now)
+    return any(i.open and i.kind in GATE_STOPS and i.start_day <= world.now for i in world.response.incidents) \
+        or bool(world.stream.active(day, *GATE_STOPS))
+
+
+def _review_gate_at(world: World, delay: float):
+    yield world.env.timeout(delay)
+    world.monitors.gate_review_due = None
+    if _data_fault_open(world):
+        world.monitors.gate_seen.clear()
+        return
+    changed = widen_gate(world)
+    if changed:
+        world.log("data team", "gate reviewed", "held-back batches were real data: " + "; ".join(changed))
+
+
 def raise_alert(world: World, alert: Alert) -> None:
     world.response.alerts.append(alert)
     world.log("monitoring", "alert", f"{alert.signal}: {alert.message}")
-    route = world.plan["monitoring.alert_to"]
-    if route == "dashboard":
-        seen = math.ceil((world.now + 1e-9) / 30.0) * 30.0  # somebody looks at the dashboard monthly
-    else:
-        seen = world.now + ALERT_DELAY_DAYS[route]
-    world.env.process(_act_on_alert(world, alert, seen - world.now))
+    world.env.process(_act_on_alert(world, alert, _reaches_people(world)))
 
 
 def _act_on_alert(world: World, alert: Alert, delay: float):
@@ -135,7 +171,7 @@ def recover(world: World, inc: Incident, at: float | None = None) -> None:
         return
     inc.recovered_day = world.now if at is None else at
     if inc.detected_day is None:
-        inc.detected_day, inc.detected_by = inc.recovered_day, "recovered before anyone noticed"
+        inc.detected_day, inc.detected_by = inc.recovered_day, UNNOTICED
     world.response.manual_incidents.discard(inc.id)
     world.response.pause_incidents.discard(inc.id)
     world.log("operations", "recovered", f"{inc.id} {inc.title}")
@@ -220,7 +256,7 @@ def track_excess_harm(world: World, d: int, expected_error: float) -> None:
         inc.excess_harms += excess / len(active)
         inc.harms += int(round(sum(harms) / len(active)))
         if inc.detected_day is None and inc.excess_harms >= world.sc.operations.complaint_threshold_cases:
-            detect(world, {inc.kind}, "complaints from the public", world.now)
+            detect(world, {inc.kind}, BY_PUBLIC, world.now)
 
 
 # ---------------------------------------------------------------------- releases and retraining

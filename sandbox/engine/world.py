@@ -21,7 +21,7 @@ from sandbox.data.stream import CASE, TARGET, ConcreteEvent, expand_events
 from sandbox.engine.cache import DayCache
 from sandbox.engine.clock import BATCH_TIME
 from sandbox.engine.monitors import gate_problems, label_row
-from sandbox.engine.operations import detect
+from sandbox.engine.operations import detect, review_gate
 from sandbox.engine.records import AuditEntry, Incident
 from sandbox.ml.train import ModelVersion
 from sandbox.spec.decisions import plan_setup_days
@@ -226,6 +226,7 @@ class World:
         if problems:
             self.log("validation gate", "quarantine", f"day {d} batch held back: {'; '.join(problems)}")
             detect(self, GATE_STOPS, "validation gate", self.now)
+            review_gate(self)
         return not problems
 
 
@@ -280,6 +281,8 @@ class MonitorState:
     reference_score_norm: float = 1.0
     drift_cache: dict = field(default_factory=dict)
     firing: set[str] = field(default_factory=set)
+    gate_seen: dict = field(default_factory=dict)  # (check, column) -> values the range checks held back
+    gate_review_due: float | None = None  # when a person reads the held-back batches (see operations.review_gate)
 
 
 class Staff(simpy.Resource):

@@ -101,6 +101,32 @@ def decision_words(key: str, value: Any, questions: dict[str, str] | None = None
     return f"{question_words(key, questions)} {shown}"
 
 
+def expert_choices(criterion: Criterion, facts: dict[str, Any], reference_plan: dict | None,
+                   questions: dict[str, str] | None = None) -> tuple[bool, str]:
+    """Whether this plan differs from the expert's on a decision that moves ``criterion``, and a sentence
+    naming the expert's choices there (the first few, in the order the criterion lists them: most direct
+    first). Where it makes the expert's choices on all of them, the sentence names the few decisions it differs
+    on elsewhere, if they are few; else it is ''."""
+    if not reference_plan:
+        return False, ""
+    mine = {k.removeprefix("plan."): v for k, v in facts.items() if k.startswith("plan.")}
+
+    def words(keys) -> list[str]:
+        return [decision_words(k, reference_plan[k], questions) for k in keys
+                if k in reference_plan and _differs(mine.get(k), reference_plan[k])]
+
+    differ = words(criterion.moved_by)
+    if differ:
+        more = f"; and {len(differ) - MOST_NAMED} more" if len(differ) > MOST_NAMED else ""
+        return True, ("Where this plan differs from the expert plan on what moves it, the expert chose: "
+                      + "; ".join(differ[:MOST_NAMED]) + more + ".")
+    elsewhere = words(sorted(reference_plan))
+    if not elsewhere or len(elsewhere) > MOST_NAMED:
+        return False, ""
+    return False, ("This plan makes the expert plan's choices on what most directly moves it; elsewhere the "
+                   "expert chose: " + "; ".join(elsewhere) + ".")
+
+
 def improvements(criteria: list[dict], caps: list[dict], rubric: Rubric, facts: dict[str, Any], rescore, holds,
                  questions: dict[str, str] | None = None, reference_plan: dict | None = None,
                  n: int = 3) -> list[dict]:
@@ -135,16 +161,25 @@ def improvements(criteria: list[dict], caps: list[dict], rubric: Rubric, facts: 
             gain = round(c["top_worth"] - c["worth"], 1)
             if gain <= 0:
                 continue
-            mine = {k.removeprefix("plan."): v for k, v in facts.items() if k.startswith("plan.")}
-            differ = [decision_words(k, reference_plan[k], questions) for k in definition.moved_by
-                      if reference_plan and k in reference_plan and _differs(mine.get(k), reference_plan[k])]
-            advice = c["improvement"] or c["feedback"]
-            if differ:  # the first few, in the order the criterion lists them (most direct first)
-                more = f"; and {len(differ) - MOST_NAMED} more" if len(differ) > MOST_NAMED else ""
-                advice += " Where this plan differs from the expert plan on what moves it, the expert chose: " + \
-                    "; ".join(differ[:MOST_NAMED]) + more + "."
+            moved, differ = expert_choices(definition, facts, reference_plan, questions)
+            # the criterion's usual advice, unless the plan already makes the expert's choices on what it names
+            advice = c["improvement"] if c["improvement"] and (moved or not reference_plan) else c["feedback"]
+            if differ and differ not in advice:
+                advice += " " + differ
             offers.append((-gain, order[c["kind"]], i, {"id": c["id"], "title": c["title"], "points_to_gain": gain,
                                                         "changes": {}, "advice": advice, "lesson": c["lesson"]}))
     lifted = [{"id": cap["id"], "title": cap["title"], "points_to_gain": cap["points_lost"], "changes": {},
                "advice": cap["feedback"], "lesson": cap["lesson"]} for cap in caps]
     return (lifted + [o[3] for o in sorted(offers, key=lambda t: t[:3])])[:n]
+
+
+def named_decisions(score: dict, questions: dict[str, str] | None = None) -> set[str]:
+    """The decisions a learner's feedback names: those an improvement changes, those whose question its advice
+    or a cap's explanation quotes, and those a criterion that lost points cites as its evidence."""
+    texts = [i["advice"] for i in score["improvements"]] + [c["feedback"] for c in score["caps"]]
+    named = {k for i in score["improvements"] for k in i.get("changes") or {}}
+    named |= {k.removeprefix("plan.") for c in score["criteria"] if c["points"] < c["max_points"]
+              for k in (c.get("evidence") or {}) if k.startswith("plan.")}
+    keys = set(BY_ID) | set(questions or {})
+    named |= {k for k in keys if any(question_words(k, questions) in t for t in texts)}
+    return named

@@ -10,8 +10,10 @@ rescores without re-running anything. Names:
   ``run.words.<key figure>`` (its name for the task), ``run.words.reviewer`` (the scenario's word for the
   person who reviews the model's output), ``run.words.metric`` (what the performance monitor measures);
 * ``run.incident.<kind>.<field>`` for the first incident of each kind (``present``, ``detected``,
-  ``start_day``, ``detected_day``, ``time_to_detect_days``, ``time_to_recover_days``, ``harms``,
-  ``excess_harms``, ``detected_by``, ``open_at_end``) and ``run.events.kinds`` (list);
+  ``found_by_agency`` (its own monitoring, gate, probe or staff found it, not the public's complaints, nor
+  its ending by itself), ``found_by_public``, ``found_before_labels`` (by the agency, before the affected
+  cases' labels arrived), ``start_day``, ``detected_day``, ``time_to_detect_days``, ``time_to_recover_days``,
+  ``harms``, ``excess_harms``, ``detected_by``, ``open_at_end``) and ``run.events.kinds`` (list);
 * ``run.governance.<kind>.passed``;
 * ``run.delivery.<...>``: whether a model served (``served``, ``served_days``), the versions trained and
   stopped by the gate (``versions``, ``blocked``), the gate's commonest reason and what could change it
@@ -30,7 +32,7 @@ from __future__ import annotations
 from typing import Any
 
 from sandbox.scoring.delivery import delivery
-from sandbox.spec.events import KINDS, SIGNALS, EventKind
+from sandbox.spec.events import BY_PUBLIC, KINDS, SIGNALS, UNNOTICED, EventKind
 from sandbox.spec.labels import kpi_words
 from sandbox.spec.scenario import fairness_words
 
@@ -82,7 +84,12 @@ def run_facts(result: dict, prefix: str = "run") -> dict[str, Any]:
             continue
         facts[f"{base}.present"] = True
         facts[f"{base}.detected"] = inc["detected_day"] is not None
+        facts[f"{base}.found_by_agency"] = facts[f"{base}.detected"] and \
+            inc["detected_by"] not in (BY_PUBLIC, UNNOTICED)
+        facts[f"{base}.found_by_public"] = inc["detected_by"] == BY_PUBLIC
         facts[f"{base}.labels_show_day"] = round(inc["start_day"] + delay)  # first labels of affected cases
+        facts[f"{base}.found_before_labels"] = facts[f"{base}.found_by_agency"] and \
+            inc["detected_day"] < facts[f"{base}.labels_show_day"]
         for key in ("start_day", "detected_day", "time_to_detect_days", "time_to_recover_days", "harms",
                     "excess_harms", "detected_by", "open_at_end", "duration_days", "response"):
             facts[f"{base}.{key}"] = inc.get(key)
@@ -92,8 +99,10 @@ def run_facts(result: dict, prefix: str = "run") -> dict[str, Any]:
         if key != "codes":
             facts[f"{prefix}.delivery.{key}"] = value
     if result["timeline"]:
-        facts[f"{prefix}.delivery.served_share"] = round(facts[f"{prefix}.delivery.served_days"]
-                                                         / len(result["timeline"]), 6)
+        served = facts[f"{prefix}.delivery.served_days"] / len(result["timeline"])
+        facts[f"{prefix}.delivery.served_share"] = round(served, 6)
+        # what the service delivered: the year a model served, less the cases left past the policy's limit
+        facts[f"{prefix}.delivery.delivered_share"] = round(served * (1 - result["kpis"].get("late_share", 0.0)), 6)
     ev = result["evaluation"]
     metric = (ev["initial"].get("fairness") or {}).get("metric")
     if metric:

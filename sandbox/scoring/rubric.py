@@ -124,10 +124,12 @@ class Criterion(Frozen):
     moved_by: list[str] = Field(default=[], description="Decisions that move an outcome criterion (one whose "
                                 "facts name no plan. or impact. fact).")
     prorated: bool | None = Field(default=None, description="Judges how the model's service ran (incidents, "
-                                  "detection, availability, fairness in service): earns in proportion to the share "
-                                  "of the year a model served, since a service that did not run was not shown to "
-                                  "run well. Default: yes for outcome and consistency criteria; harm, waits, "
-                                  "spending and governance requests, which the manual service has too, say no.")
+                                  "detection, availability, fairness in service, spending): earns in proportion to "
+                                  "what the service delivered, the share of the year a model served times the share "
+                                  "of cases decided within the policy's limit, since a service that did not run, or "
+                                  "whose cases waited past the limit, was not shown to run well. Default: yes for "
+                                  "outcome and consistency criteria; harm, waits and governance requests, which the "
+                                  "manual service has too, say no.")
 
     @model_validator(mode="after")
     def _levels(self) -> Criterion:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from sandbox.scoring.advice import improvements
+from sandbox.scoring.advice import expert_choices, improvements
 from sandbox.scoring.facts import impact_facts, plan_facts, run_facts
 from sandbox.scoring.rubric import KINDS_WEIGHED, PLACEHOLDER, Condition, Criterion, Rubric, Scale
 
@@ -89,9 +89,13 @@ def scaled(scale: Scale, facts: dict[str, Any]) -> float:
 def judge(criterion: Criterion, facts: dict[str, Any]) -> dict:
     level = next(lv for lv in criterion.levels if all(holds(c, facts) for c in lv.when))
     points = level.points if criterion.scale is None else scaled(criterion.scale, facts)
-    served = facts.get("run.delivery.served_share")
-    if criterion.by_service_days and served is not None:
-        points = round(points * served, 2)
+    delivered = facts.get("run.delivery.delivered_share")
+    note = ""
+    if criterion.by_service_days and delivered is not None:
+        if delivered < 0.99 and points > 0 and level.assessed:
+            note = (f" It counts for {delivered:.0%} of its points: the share of this year's cases a model's service "
+                    "decided within the policy's limit.")
+        points = round(points * delivered, 2)
     used = {c.fact for lv in criterion.levels for c in lv.when} | set(
         n for lv in criterion.levels for n in PLACEHOLDER.findall(lv.feedback))
     if criterion.scale is not None:
@@ -105,7 +109,7 @@ def judge(criterion: Criterion, facts: dict[str, Any]) -> dict:
             evidence[ref] = _plain(facts[ref])
     return {"id": criterion.id, "title": criterion.title, "section": criterion.section, "kind": criterion.kind,
             "ml_test": criterion.ml_test, "points": points, "max_points": criterion.max_points,
-            "level": level.descriptor, "feedback": fill(level.feedback, facts), "evidence": evidence,
+            "level": level.descriptor, "feedback": fill(level.feedback, facts) + note, "evidence": evidence,
             "assessed": level.assessed,
             "lesson": criterion.lesson, "references": list(criterion.references),
             "facilitator_note": criterion.facilitator_note,
@@ -117,6 +121,11 @@ def score(result: dict, rubric: Rubric, impact_questions: list, reference: dict 
     """``questions``: the scenario's own decisions' questions, for the improvements' words."""
     facts = all_facts(result, reference, impact_questions)
     criteria = [judge(c, facts) for c in rubric.criteria]
+    expert = reference["plan"]["decisions"] if reference is not None and reference is not result else None
+    for c, definition in zip(criteria, rubric.criteria, strict=True):
+        if c["kind"] != "decision" and c["points"] < c["max_points"] and c["assessed"]:
+            differ = expert_choices(definition, facts, expert, questions)[1]
+            c["feedback"] = f"{c['feedback']} {differ}".strip() if differ else c["feedback"]
 
     rescore = rescorer(result, facts, rubric, impact_questions)
     sections = []

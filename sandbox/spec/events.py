@@ -150,6 +150,11 @@ DATA_FAULTS = tuple(k for k, s in KINDS.items() if s.family == DATA_FAULT)  # in
 GATE_STOPS = frozenset(k.value for k, s in KINDS.items() if s.corrupts_data)
 HARMS_DECISIONS = frozenset(k.value for k, s in KINDS.items() if s.harms_decisions)
 
+# Who found an incident, when it was not the agency's own monitoring, gate, probe or staff: the people it
+# harmed, once enough of them complained, or nobody (it ended by itself first).
+BY_PUBLIC = "complaints from the public"
+UNNOTICED = "recovered before anyone noticed"
+
 
 # ---------------------------------------------------------------------- monitor signals
 
